@@ -1,0 +1,44 @@
+# Thin wrapper: install Debian packages that are missing, configure, build, run.
+# The real build is CMake (CMakeLists.txt); tests are ctest.
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+DEBS = build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-cjson lua-cjson-dev \
+       libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev lua-busted \
+       lua-check clang-format
+
+.PHONY: all deps configure build test demo bench clean install
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	  grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD)/sonde lua examples/demo.lua
+
+bench: build
+	bash bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,16 @@
+/*
+** l_util.h: small helpers shared by the l_*.c bindings for reading option tables.
+*/
+#ifndef SONDE_L_UTIL_H
+#define SONDE_L_UTIL_H
+
+#include <lua.h>
+
+/* Field k of the table at idx as an integer/number/string/boolean, or def when absent. A
+   present field of the wrong type raises an argument error naming the field. */
+lua_Integer sd_l_optint(lua_State *L, int idx, const char *k, lua_Integer def);
+double sd_l_optnum(lua_State *L, int idx, const char *k, double def);
+const char *sd_l_optstr(lua_State *L, int idx, const char *k, const char *def);
+int sd_l_optbool(lua_State *L, int idx, const char *k, int def);
+
+#endif
