@@ -27,6 +27,7 @@ struct host {
     long long instr_left; /* instructions the running sandbox call may still execute */
     int64_t deadline_ns;  /* and the time by which it must finish */
     int killed;           /* the running sandbox call hit a limit */
+    int in_sandbox;       /* a sandbox call is running */
     const char *kill_reason;
 };
 
@@ -134,7 +135,7 @@ static int sandbox_call(lua_State *L)
     struct host *h = host_of(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, 2, LUA_TFUNCTION);
-    if (lua_gethook(L) != NULL)
+    if (h->in_sandbox)
         return luaL_error(L, "sandbox calls do not nest");
     lua_getfield(L, 1, "instructions");
     long long instr = luaL_optinteger(L, -1, 10000000);
@@ -154,9 +155,13 @@ static int sandbox_call(lua_State *L)
     h->killed = 0;
     size_t old_limit = h->limit;
     h->limit = h->used + (size_t)mem;
+    lua_Hook old_hook = lua_gethook(L);
+    int old_mask = lua_gethookmask(L), old_count = lua_gethookcount(L);
+    h->in_sandbox = 1;
     lua_sethook(L, count_hook, LUA_MASKCOUNT, 1000);
     int st = lua_pcall(L, nargs, LUA_MULTRET, 2);
-    lua_sethook(L, NULL, 0, 0);
+    lua_sethook(L, old_hook, old_mask, old_count); /* a debugger's or coverage tool's hook */
+    h->in_sandbox = 0;
     h->limit = old_limit;
     int killed = h->killed;
     h->killed = 0;
@@ -273,7 +278,7 @@ static int pmain(lua_State *L)
     preload(L, "cjson", luaopen_cjson);
     preload(L, "sonde.sse", luaopen_sonde_sse);
     preload(L, "sonde.probe", luaopen_sonde_probe);
-    preload(L, "sonde.mock", luaopen_sonde_mock);
+    preload(L, "sonde.mock.server", luaopen_sonde_mock);
     preload(L, "sonde.sys", luaopen_sonde_sys);
     preload(L, "sonde.sandbox", luaopen_sonde_sandbox);
 

@@ -238,6 +238,8 @@ static size_t write_cb(char *ptr, size_t size, size_t n, void *ud)
         x->t_first_byte = now;
     x->t_last_byte = now;
     x->bytes += len;
+    if (x->to_idle > 0 && now + (int64_t)x->to_idle * 1000000 < x->eng->next_scan)
+        x->eng->next_scan = now + (int64_t)x->to_idle * 1000000; /* idle clock starts here */
     if (x->bytes > x->max_response) {
         x->code = "protocol_violation";
         snprintf(x->msg, sizeof x->msg, "response exceeds the cap of %zu bytes",

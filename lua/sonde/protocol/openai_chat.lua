@@ -1,0 +1,268 @@
+-- openai-chat: the OpenAI Chat Completions protocol, streaming and not, as most hosted
+-- open-weight providers speak it. Loaded as a sandboxed script (no io, no globals).
+--
+-- Normalised deltas (what every protocol returns, one list per event):
+--   { type = "answer", text }            { type = "reasoning", text }
+--   { type = "tool_call", index, id, name, args }
+--   { type = "usage", input, output, reasoning, cached }
+--   { type = "finish", reason }           reason: stop | length | tool_calls | content_filter
+--   { type = "error", class, message }    { type = "done" }
+local null = json.null
+
+local function val(x)
+    if x == null then
+        return nil
+    end
+    return x
+end
+
+local function int(x)
+    x = val(x)
+    if type(x) ~= "number" then
+        return nil
+    end
+    return math.tointeger(x) or math.floor(x + 0.5)
+end
+
+local FINISH = {
+    stop = "stop", eos = "stop", end_turn = "stop", stop_sequence = "stop",
+    length = "length", max_tokens = "length",
+    tool_calls = "tool_calls", function_call = "tool_calls",
+    content_filter = "content_filter",
+}
+
+-- Split text on <think>...</think> across chunk boundaries: a tag may arrive in pieces, so a
+-- trailing prefix of the tag we are looking for is held back until the next chunk.
+local function split_think(st, text, out)
+    local s = st.carry .. text
+    st.carry = ""
+    while #s > 0 do
+        local tag = st.in_think and "</think>" or "<think>"
+        local i = s:find(tag, 1, true)
+        if i then
+            if i > 1 then
+                out[#out + 1] = { type = st.in_think and "reasoning" or "answer", text = s:sub(1, i - 1) }
+            end
+            st.in_think = not st.in_think
+            s = s:sub(i + #tag)
+        else
+            local keep = 0
+            for k = math.min(#tag - 1, #s), 1, -1 do
+                if s:sub(-k) == tag:sub(1, k) then
+                    keep = k
+                    break
+                end
+            end
+            local emit = s:sub(1, #s - keep)
+            if #emit > 0 then
+                out[#out + 1] = { type = st.in_think and "reasoning" or "answer", text = emit }
+            end
+            st.carry = s:sub(#s - keep + 1)
+            s = ""
+        end
+    end
+end
+
+local function usage_delta(u)
+    u = val(u)
+    if type(u) ~= "table" then
+        return nil
+    end
+    local details = val(u.completion_tokens_details)
+    local pdetails = val(u.prompt_tokens_details)
+    return {
+        type = "usage",
+        input = int(u.prompt_tokens),
+        output = int(u.completion_tokens),
+        reasoning = type(details) == "table" and int(details.reasoning_tokens) or nil,
+        cached = (type(pdetails) == "table" and int(pdetails.cached_tokens))
+            or int(u.prompt_cache_hit_tokens) or int(u.cached_tokens),
+    }
+end
+
+-- An error object, in a body or inside a stream, to a class.
+local function error_class(e, status_class)
+    local code = tostring(val(e.code) or "")
+    local etype = tostring(val(e.type) or "")
+    local msg = tostring(val(e.message) or "")
+    local lmsg = msg:lower()
+    if code == "context_length_exceeded" or lmsg:find("maximum context length", 1, true)
+        or lmsg:find("context length", 1, true) or lmsg:find("context window", 1, true)
+        or lmsg:find("too many tokens", 1, true) then
+        return "context_overflow"
+    end
+    if code == "insufficient_quota" or etype == "insufficient_quota"
+        or lmsg:find("insufficient balance", 1, true) or lmsg:find("quota", 1, true) then
+        return "quota"
+    end
+    if code == "content_filter" or code == "content_policy_violation" then
+        return "content_filter"
+    end
+    local n = tonumber(code) or int(e.status_code)
+    if n == 429 or code == "rate_limit_exceeded" then
+        return "rate_limited"
+    elseif n == 503 or n == 529 or code == "overloaded" then
+        return "overloaded"
+    elseif n and n >= 500 then
+        return "server_error"
+    elseif n == 401 or n == 403 then
+        return "auth"
+    elseif code == "model_not_found" then
+        return "not_found"
+    end
+    return status_class
+end
+
+local function parse_choice(st, ch, out)
+    local d = val(ch.delta) or val(ch.message)
+    if type(d) == "table" then
+        local r = val(d.reasoning_content) or val(d.reasoning)
+        if type(r) == "string" and #r > 0 then
+            out[#out + 1] = { type = "reasoning", text = r }
+        end
+        local c = val(d.content)
+        if type(c) == "string" and #c > 0 then
+            if st.quirks.think_tags then
+                split_think(st, c, out)
+            else
+                out[#out + 1] = { type = "answer", text = c }
+            end
+        end
+        local tcs = val(d.tool_calls)
+        if type(tcs) == "table" then
+            for _, tc in ipairs(tcs) do
+                local f = val(tc["function"]) or {}
+                out[#out + 1] = {
+                    type = "tool_call", index = int(tc.index) or 0, id = val(tc.id),
+                    name = val(f.name), args = val(f.arguments) or "",
+                }
+            end
+        end
+    end
+    local fr = val(ch.finish_reason)
+    if fr then
+        out[#out + 1] = { type = "finish", reason = FINISH[fr] or fr }
+    end
+end
+
+local function parse_event(st, name, data)
+    if data == "[DONE]" then
+        return { { type = "done" } }
+    end
+    local obj, err = json.decode(data)
+    if type(obj) ~= "table" then
+        return { { type = "error", class = "protocol_violation",
+            message = "event is not a JSON object: " .. tostring(err or data:sub(1, 80)) } }
+    end
+    local out = {}
+    local e = val(obj.error)
+    if name == "error" or e then
+        e = type(e) == "table" and e or obj
+        -- an error inside a 2xx stream is a stream_error whatever it says; its code is kept
+        out[1] = { type = "error", class = "stream_error",
+            code = tostring(val(e.code) or val(e.type) or ""),
+            message = tostring(val(e.message) or data:sub(1, 200)) }
+        return out
+    end
+    local choices = val(obj.choices)
+    if type(choices) == "table" then
+        for _, ch in ipairs(choices) do
+            parse_choice(st, ch, out)
+        end
+    end
+    local u = usage_delta(obj.usage)
+    if u then
+        out[#out + 1] = u
+    end
+    return out
+end
+
+local function end_stream(st)
+    if st.carry ~= "" then
+        local out = { { type = st.in_think and "reasoning" or "answer", text = st.carry } }
+        st.carry = ""
+        return out
+    end
+    return nil
+end
+
+local function parse_body(st, body)
+    local obj, err = json.decode(body)
+    if type(obj) ~= "table" then
+        return { { type = "error", class = "protocol_violation",
+            message = "body is not a JSON object: " .. tostring(err) } }
+    end
+    local out = {}
+    local choices = val(obj.choices)
+    if type(choices) == "table" then
+        for _, ch in ipairs(choices) do
+            parse_choice(st, ch, out)
+        end
+    end
+    local tail = end_stream(st)
+    if tail then
+        table.insert(out, #out, tail[1])
+    end
+    local u = usage_delta(obj.usage)
+    if u then
+        out[#out + 1] = u
+    end
+    return out
+end
+
+-- resp: { status, headers, body, status_class } -> class, message
+local function classify(resp)
+    local obj = json.decode(resp.body or "")
+    local e = type(obj) == "table" and val(obj.error)
+    if type(e) == "table" then
+        return error_class(e, resp.status_class), tostring(val(e.message) or "")
+    elseif type(e) == "string" then
+        return resp.status_class, e
+    end
+    return resp.status_class, (resp.body or ""):sub(1, 200)
+end
+
+local function build_request(req, ctx)
+    local body = {
+        model = req.model,
+        messages = req.messages,
+        max_tokens = req.max_tokens,
+        stream = req.stream,
+        temperature = req.temperature,
+        seed = req.seed,
+    }
+    if req.stream and not ctx.quirks.no_stream_options then
+        body.stream_options = { include_usage = true }
+    end
+    if ctx.quirks.max_completion_tokens then
+        body.max_completion_tokens, body.max_tokens = body.max_tokens, nil
+    end
+    for k, v in pairs(req.extra or {}) do
+        body[k] = v
+    end
+    return { path = "/chat/completions", body = json.encode(body),
+        headers = { ["Content-Type"] = "application/json",
+            Accept = req.stream and "text/event-stream" or "application/json" } }
+end
+
+return {
+    api = 1,
+    name = "openai-chat",
+    doc = "OpenAI-compatible /chat/completions with SSE streaming",
+    path = "/chat/completions",
+    auth_header = "Authorization",
+    auth_prefix = "Bearer ",
+    quirks = {
+        think_tags = "reasoning arrives inline in content between <think> and </think>",
+        no_stream_options = "the endpoint rejects stream_options; usage is not requested",
+        max_completion_tokens = "the endpoint wants max_completion_tokens, not max_tokens",
+    },
+    new_state = function(quirks)
+        return { quirks = quirks or {}, carry = "", in_think = false }
+    end,
+    build_request = build_request,
+    parse_event = parse_event,
+    parse_body = function(st, body) return parse_body(st, body) end,
+    end_stream = end_stream,
+    classify = classify,
+}

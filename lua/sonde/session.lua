@@ -1,0 +1,358 @@
+-- sonde.session: runs requests against endpoints and records each one. It owns the loop:
+-- C sends, receives and stamps; between engine steps this file hands each event to the
+-- endpoint's protocol, keeps the timeline, and classifies the outcome into one error class.
+--
+-- Load shapes: closed loop (concurrency requests in flight per endpoint) or open loop (rate
+-- per second, with constant, Poisson or gamma inter-arrival gaps, scheduled in C at their
+-- intended times so that lateness is measured, not hidden: DESIGN.md queue_ms).
+local arrival = require "sonde.arrival"
+local endpoint = require "sonde.endpoint"
+local errors = require "sonde.errors"
+local metrics = require "sonde.metrics"
+local probe = require "sonde.probe"
+local prompt = require "sonde.prompt"
+local sys = require "sonde.sys"
+
+local M = {}
+
+M.defaults = {
+    n = 10,
+    concurrency = 1,
+    max_tokens = 256,
+    prompt_tokens = 64,
+    stream = true,
+    timeouts = { connect = 10000, first = 60000, idle = 30000, total = 300000 },
+    seed = 1,
+}
+
+local OUTPUT = { answer = "a", reasoning = "r", tool_call = "t" }
+
+local function new_record(ep, seq)
+    return {
+        endpoint = ep.label, provider = ep.provider, model = ep.model.canonical or ep.model.id,
+        model_id = ep.model.id, url = ep.base_url, seq = seq,
+        events = { t = {}, bytes = {}, kind = {} },
+        out_chars = 0, answer_chars = 0, reasoning_chars = 0, n_out_events = 0, offset = 0,
+    }
+end
+
+local function fail_script(r, err)
+    if not r.script_error then
+        r.script_error = err
+    end
+end
+
+-- Apply one event's deltas to the record; returns true when it carried output.
+local function apply(r, deltas, t)
+    local kind, output = nil, false
+    for _, d in ipairs(deltas or {}) do
+        local ty = d.type
+        local k = OUTPUT[ty]
+        if k then
+            local len = #(d.text or d.args or "") + #(d.name or "")
+            if len > 0 or ty == "tool_call" then
+                output = true
+                kind = kind or k
+                r.out_chars = r.out_chars + len
+                if ty == "answer" then
+                    r.answer_chars = r.answer_chars + len
+                    r.t_first_answer = r.t_first_answer or t
+                    if r.keep_text then
+                        r.text[#r.text + 1] = d.text
+                    end
+                elseif ty == "reasoning" then
+                    r.reasoning_chars = r.reasoning_chars + len
+                    r.t_first_reasoning = r.t_first_reasoning or t
+                else
+                    r.t_first_tool = r.t_first_tool or t
+                end
+            end
+        elseif ty == "usage" then
+            local u = r.usage or {}
+            for _, f in ipairs({ "input", "output", "reasoning", "cached" }) do
+                if d[f] then
+                    u[f] = d[f]
+                end
+            end
+            r.usage = u
+            kind = kind or "u"
+        elseif ty == "finish" then
+            r.finish_reason = d.reason
+            kind = kind or "f"
+        elseif ty == "done" then
+            r.saw_done = true
+            kind = kind or "d"
+        elseif ty == "error" then
+            if d.class == "protocol_violation" then
+                r.violation = r.violation or string.format("%s (event ending at byte %d)",
+                    d.message or "malformed event", r.offset)
+            else
+                r.stream_error = r.stream_error or d
+            end
+            kind = kind or "e"
+        end
+    end
+    if output then
+        r.n_out_events = r.n_out_events + 1
+        r.t_first_out = r.t_first_out or t
+        r.t_last_out = t
+    end
+    return output, kind or "m"
+end
+
+local function push_event(r, t, bytes, kind)
+    local ev = r.events
+    local i = #ev.t + 1
+    ev.t[i], ev.bytes[i], ev.kind[i] = t, bytes, kind
+end
+
+-- Decide the one class of a finished request; sets r.class, r.message and friends.
+local function classify(ep, r, res)
+    r.http_status = res.http_status
+    r.http_version = res.http_version
+    local h = errors.parse_headers(res.headers or "")
+    if r.script_error then
+        r.class, r.message = "script_error", r.script_error.message
+        return
+    end
+    if res.code ~= "ok" then
+        r.class, r.message = res.code, res.message
+        return
+    end
+    local status = res.http_status
+    if status < 200 or status >= 300 then
+        local resp = { status = status, headers = h, body = res.body,
+            status_class = errors.from_status(status) }
+        local ok, class, msg = endpoint.classify(ep, resp)
+        if not ok then
+            r.class, r.message = "script_error", class.message
+            return
+        end
+        r.class = errors.is_class[class] and class or resp.status_class
+        r.message = msg
+        r.error_body = res.body
+        if status == 429 or status == 503 or status == 529 then
+            r.retry_after_s = errors.retry_after_s(h["retry-after"])
+        end
+        return
+    end
+    if r.stream_error then
+        r.class, r.message = "stream_error", r.stream_error.message
+        r.error_code = r.stream_error.code
+    elseif r.violation then
+        r.class, r.message = "protocol_violation", r.violation
+    elseif res.is_sse and not r.saw_done and not ep.quirks.no_done then
+        r.class = "protocol_violation"
+        r.message = res.unterminated and "stream ended inside an event"
+            or "stream ended without its terminator"
+    elseif r.n_out_events == 0 then
+        r.class, r.message = "empty_output", "2xx response with no output"
+    elseif r.finish_reason == "content_filter" then
+        r.class = "content_filter"
+    elseif r.finish_reason == "length" then
+        r.class = "truncated"
+    else
+        r.class = "ok"
+    end
+end
+
+local function finalize(ep, r, res)
+    r.t_intended, r.t_send, r.t_end = res.t_intended, res.t_send, res.t_end
+    r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms = res.dns_ms, res.connect_ms, res.tls_ms,
+        res.ttfb_ms
+    r.bytes = res.bytes
+    if res.code == "ok" and res.http_status >= 200 and res.http_status < 300 and not r.script_error then
+        if not res.is_sse then
+            local ok, deltas = endpoint.parse_body(ep, r.st, res.body)
+            if ok then
+                local out, kind = apply(r, deltas, res.t_end)
+                push_event(r, res.t_end, #res.body, out and kind or "m")
+                r.saw_done = true
+            else
+                fail_script(r, deltas)
+            end
+        else
+            local ok, deltas = endpoint.end_stream(ep, r.st)
+            if not ok then
+                fail_script(r, deltas)
+            elseif deltas then
+                apply(r, deltas, r.t_last_out or res.t_end)
+            end
+        end
+    end
+    classify(ep, r, res)
+    r.st = nil
+    r.text = r.keep_text and table.concat(r.text) or nil
+    metrics.compute(r)
+    return r
+end
+
+-- Build and queue one request for ep; returns its record (already finished when it could
+-- not be built or sent).
+local function start(run, ep, seq, at)
+    local r = new_record(ep, seq)
+    r.keep_text = run.opts.keep_text
+    r.text = r.keep_text and {} or nil
+    local req = {
+        messages = prompt.messages(run.opts.prompt_tokens, seq, run.nonce),
+        max_tokens = run.opts.max_tokens,
+        stream = run.opts.stream,
+        temperature = run.opts.temperature,
+    }
+    local ok, http = endpoint.request(ep, req)
+    local ok2, st = false, nil
+    if ok then
+        ok2, st = endpoint.new_state(ep)
+    end
+    if not ok or not ok2 then
+        local now = probe.now()
+        r.t_intended, r.t_send, r.t_end = at or now, now, now
+        r.class, r.message = "script_error", (ok and st or http).message
+        metrics.compute(r)
+        return r, true
+    end
+    r.st = st
+    local t = run.opts.timeouts
+    local id, err = run.eng:add {
+        url = http.url, body = http.body, headers = http.headers,
+        auth_env = ep.auth_env, auth_header = ep.auth_header, at = at,
+        timeout_connect = t.connect, timeout_first = t.first, timeout_idle = t.idle,
+        timeout_total = t.total, max_response = run.opts.max_response,
+        http = run.opts.http, insecure = run.opts.insecure,
+    }
+    if not id then
+        error({ message = err }, 0)
+    end
+    run.inflight[id] = { r = r, ep = ep }
+    return r, false, id
+end
+
+local function on_event(run, id, kind, t, name, data, bytes)
+    local f = run.inflight[id]
+    local r, ep = f.r, f.ep
+    r.offset = r.offset + bytes
+    if kind == "comment" then
+        push_event(r, t, bytes, "c")
+        return
+    end
+    if r.script_error then
+        return
+    end
+    local ok, deltas = endpoint.parse_event(ep, r.st, name, data)
+    if not ok then
+        fail_script(r, deltas)
+        run.eng:cancel(id, "script_error")
+        push_event(r, t, bytes, "x")
+        return
+    end
+    local first = r.t_first_out == nil
+    local out, k = apply(r, deltas, t)
+    if out and first then
+        run.eng:mark_output(id)
+    end
+    push_event(r, t, bytes, k)
+end
+
+-- Check the open-files limit against the concurrency asked for; returns what can be had.
+local function reachable(want)
+    local need = want + 64
+    local lim = sys.nofile(need)
+    if lim >= need then
+        return want
+    end
+    local can = math.max(1, lim - 64)
+    io.stderr:write(string.format("sonde: %d concurrent streams need an open-files limit of " ..
+        "about %d; the limit is %d and cannot be raised further (ulimit -Hn), so at most %d " ..
+        "run at once\n", want, need, lim, can))
+    return can
+end
+
+-- opts: see M.defaults, plus endpoints = { endpoint... }, rate, arrival, burstiness,
+-- on_record(r), keep_text. Returns the list of records, in the order they finished.
+function M.run(opts)
+    for k, v in pairs(M.defaults) do
+        if opts[k] == nil then
+            opts[k] = v
+        end
+    end
+    local eng = assert(probe.new { max_event = opts.max_event })
+    local run = { opts = opts, eng = eng, inflight = {}, records = {},
+        nonce = string.format("%x%x", sys.wall_ms(), math.random(0, 0xffffff)) }
+    local function record(r)
+        run.records[#run.records + 1] = r
+        if opts.on_record then
+            opts.on_record(r)
+        end
+    end
+    local eps = opts.endpoints
+    local issued, seq = {}, 0
+    for i = 1, #eps do
+        issued[i] = 0
+    end
+    local function issue(i, at)
+        seq = seq + 1
+        issued[i] = issued[i] + 1
+        local r, done, id = start(run, eps[i], seq, at)
+        if done then
+            record(r)
+        end
+        return done, id
+    end
+
+    local open_loop = opts.rate and opts.rate > 0
+    local conc = open_loop and #eps * opts.n or reachable(opts.concurrency * #eps) // #eps
+    conc = math.max(1, conc)
+    local by_ep = {} -- in flight per endpoint
+    for i = 1, #eps do
+        by_ep[i] = 0
+    end
+    if open_loop then
+        reachable(math.min(#eps * opts.n, math.ceil(opts.rate * 60)))
+        local t0 = probe.now() + 5000000
+        local gaps = arrival.schedule(opts.arrival or "constant", opts.rate, opts.n,
+            opts.burstiness, opts.seed)
+        for i = 1, #eps do
+            for j = 1, opts.n do
+                issue(i, t0 + gaps[j])
+            end
+        end
+    end
+    local ep_of = {}
+    local function refill()
+        if open_loop then
+            return
+        end
+        for i = 1, #eps do
+            while by_ep[i] < conc and issued[i] < opts.n do
+                local done, id = issue(i)
+                if not done then
+                    by_ep[i] = by_ep[i] + 1
+                    ep_of[id] = i
+                end
+            end
+        end
+    end
+    refill()
+    while next(run.inflight) do
+        eng:step(100)
+        for id, kind, t, name, data, bytes in eng:events() do
+            if kind == "done" then
+                local f = run.inflight[id]
+                run.inflight[id] = nil
+                record(finalize(f.ep, f.r, eng:take(id)))
+                local i = ep_of[id]
+                if i then
+                    by_ep[i] = by_ep[i] - 1
+                    ep_of[id] = nil
+                end
+            else
+                on_event(run, id, kind, t, name, data, bytes)
+            end
+        end
+        refill()
+    end
+    eng:close()
+    return run.records
+end
+
+return M
