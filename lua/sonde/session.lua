@@ -26,6 +26,9 @@ M.defaults = {
 }
 
 local OUTPUT = { answer = "a", reasoning = "r", tool_call = "t" }
+-- usage fields kept; server_* are a provider's own timings when it reports them
+local USAGE_FIELDS = { "input", "output", "reasoning", "cached", "server_queue_ms",
+    "server_ttft_ms", "server_decode_ms" }
 
 local function new_record(ep, seq)
     return {
@@ -69,7 +72,7 @@ local function apply(r, deltas, t)
             end
         elseif ty == "usage" then
             local u = r.usage or {}
-            for _, f in ipairs({ "input", "output", "reasoning", "cached" }) do
+            for _, f in ipairs(USAGE_FIELDS) do
                 if d[f] then
                     u[f] = d[f]
                 end

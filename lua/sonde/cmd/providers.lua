@@ -21,8 +21,8 @@ function M.run(argv)
             bad = bad + 1
             io.stderr:write("sonde: ", type(ad) == "table" and ad.message or tostring(ad), "\n")
         else
-            io.stdout:write(string.format("%s  %s  (%s, key in $%s)\n", ad.name, ad.base_url,
-                ad.protocol, ad.auth and ad.auth.env or "-"))
+            io.stdout:write(string.format("%s  %s  (%s, key in %s)\n", ad.name, ad.base_url,
+                ad.protocol, ad.auth and ("$" .. ad.auth.env) or "none"))
             local models = {}
             for canon in pairs(ad.models) do
                 models[#models + 1] = canon

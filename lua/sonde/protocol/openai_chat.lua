@@ -162,7 +162,7 @@ local function parse_event(st, name, data)
         out[1] = { type = "error", class = "stream_error",
             code = tostring(val(e.code) or val(e.type) or ""),
             message = tostring(val(e.message) or data:sub(1, 200)) }
-        return out
+        return out, obj
     end
     local choices = val(obj.choices)
     if type(choices) == "table" then
@@ -174,7 +174,7 @@ local function parse_event(st, name, data)
     if u then
         out[#out + 1] = u
     end
-    return out
+    return out, obj -- the decoded object too, so an adapter hook need not decode it again
 end
 
 local function end_stream(st)
