@@ -116,8 +116,8 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     h->instr_left -= 1000;
     if (h->killed || h->instr_left <= 0 || sd_clock_ns() > h->deadline_ns) {
         if (!h->killed)
-            h->kill_reason = h->instr_left <= 0 ? "instruction limit exceeded"
-                                                : "time limit exceeded";
+            h->kill_reason =
+                h->instr_left <= 0 ? "instruction limit exceeded" : "time limit exceeded";
         h->killed = 1;
         lua_sethook(L, count_hook, LUA_MASKCOUNT, 1); /* every instruction from now on */
         luaL_error(L, "%s", h->kill_reason);

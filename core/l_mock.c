@@ -49,9 +49,11 @@ static void read_dist(lua_State *L, int idx, const char *k, struct sd_dist *d, d
     lua_pop(L, 1);
 }
 
-static const char *const fault_names[SD_FAULT_COUNT] = {
-    "rate_limit", "rate_limit_no_retry_after", "server_error", "overloaded", "stream_error",
-    "event_error", "malformed", "stall", "disconnect", "slow_headers"};
+static const char *const fault_names[SD_FAULT_COUNT] = {"rate_limit",   "rate_limit_no_retry_after",
+                                                        "server_error", "overloaded",
+                                                        "stream_error", "event_error",
+                                                        "malformed",    "stall",
+                                                        "disconnect",   "slow_headers"};
 
 static void read_profile(lua_State *L, int idx, struct sd_mock_profile *p)
 {

@@ -253,13 +253,12 @@ static int l_now(lua_State *L)
 
 int luaopen_sonde_probe(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"new", l_new}, {"now", l_now}, {NULL, NULL}};
-    static const luaL_Reg methods[] = {
-        {"add", l_add},         {"step", l_step},     {"events", l_events},
-        {"mark_output", l_mark_output}, {"cancel", l_cancel}, {"take", l_take},
-        {"active", l_active},   {"pending", l_pending}, {"close", l_close},
-        {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"new", l_new}, {"now", l_now}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"add", l_add},       {"step", l_step},
+                                       {"events", l_events}, {"mark_output", l_mark_output},
+                                       {"cancel", l_cancel}, {"take", l_take},
+                                       {"active", l_active}, {"pending", l_pending},
+                                       {"close", l_close},   {NULL, NULL}};
     static const luaL_Reg metas[] = {
         {"__gc", l_close}, {"__close", l_close}, {"__index", NULL}, {NULL, NULL}};
     luaL_newmetatable(L, ENGINE);

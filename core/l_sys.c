@@ -34,7 +34,8 @@ static int l_wall_ms(lua_State *L)
 static int l_sleep_ms(lua_State *L)
 {
     double ms = luaL_checknumber(L, 1);
-    struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
+    struct timespec ts = {(time_t)(ms / 1000),
+                          (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
     while (nanosleep(&ts, &ts) != 0) {
     }
     return 0;
@@ -101,11 +102,9 @@ static int l_nofile(lua_State *L)
 int luaopen_sonde_sys(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"now_ns", l_now_ns},   {"wall_ms", l_wall_ms},
-        {"sleep_ms", l_sleep_ms}, {"isatty", l_isatty},
-        {"usage", l_usage},     {"block_signals", l_block_signals},
-        {"wait_signal", l_wait_signal}, {"nofile", l_nofile},
-        {NULL, NULL}};
+        {"now_ns", l_now_ns},           {"wall_ms", l_wall_ms}, {"sleep_ms", l_sleep_ms},
+        {"isatty", l_isatty},           {"usage", l_usage},     {"block_signals", l_block_signals},
+        {"wait_signal", l_wait_signal}, {"nofile", l_nofile},   {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;
 }

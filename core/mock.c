@@ -25,11 +25,11 @@
 enum route { R_CHAT, R_MODELS, R_NOT_FOUND, R_BAD_METHOD };
 
 enum phase {
-    P_NEW,        /* headers not yet answered */
-    P_WAIT,       /* suspended in the access handler (slow headers, non-streaming wait) */
-    P_KEEPALIVE,  /* before the first token */
+    P_NEW,       /* headers not yet answered */
+    P_WAIT,      /* suspended in the access handler (slow headers, non-streaming wait) */
+    P_KEEPALIVE, /* before the first token */
     P_TOKENS,
-    P_TAIL,       /* finish chunk, usage, [DONE] */
+    P_TAIL, /* finish chunk, usage, [DONE] */
     P_STALL,
     P_END,
     P_ABORT,
@@ -226,8 +226,8 @@ static void next_chunk(struct req *r, int64_t now)
         r->emitted += n;
         struct sd_wire_usage u = usage_now(r);
         int w = sd_wire_delta(r->out, r->out_cap, &r->wire,
-                              in_reasoning ? SD_WIRE_REASONING : SD_WIRE_ANSWER, n,
-                              r->emitted - n, p->usage == SD_USAGE_EVERY ? &u : NULL);
+                              in_reasoning ? SD_WIRE_REASONING : SD_WIRE_ANSWER, n, r->emitted - n,
+                              p->usage == SD_USAGE_EVERY ? &u : NULL);
         r->out_len = w > 0 ? (size_t)w : 0;
     }
     r->out_off = 0;
@@ -461,8 +461,8 @@ static unsigned plan(struct req *r, char *err, size_t errlen)
 
 static enum MHD_Result start_stream(struct req *r)
 {
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader,
-                                                                  r, NULL);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, r, NULL);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", "text/event-stream");
@@ -502,8 +502,9 @@ static enum MHD_Result respond(struct req *r)
     if (status == 413)
         return send_json(r->conn, 400, err, 0);
     if (status != 200) {
-        int ra = r->fault == SD_FAULT_RATE_LIMIT ? (r->p->retry_after_s > 0 ? r->p->retry_after_s : 1)
-                                                 : 0;
+        int ra = r->fault == SD_FAULT_RATE_LIMIT
+                     ? (r->p->retry_after_s > 0 ? r->p->retry_after_s : 1)
+                     : 0;
         return send_json(r->conn, status, sd_wire_error_body((int)status), ra);
     }
     int64_t ready = r->t0;
@@ -667,12 +668,11 @@ struct sd_mock *sd_mock_start(const struct sd_mock_opts *o, const struct sd_mock
     m->timer_started = 1;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
     unsigned threads = o->threads > 1 ? (unsigned)o->threads : 1;
-    m->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, m, MHD_OPTION_SOCK_ADDR, &sa,
-                            MHD_OPTION_CONNECTION_LIMIT,
-                            o->max_connections ? o->max_connections : 20000u,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                            4096u, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
+    m->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, handler, m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
+        o->max_connections ? o->max_connections : 20000u, MHD_OPTION_CONNECTION_TIMEOUT, 0u,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
     if (!m->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)",
                  o->host ? o->host : "127.0.0.1", o->port);

@@ -34,27 +34,27 @@ enum sd_mock_fault {
 };
 
 struct sd_mock_profile {
-    char name[64];  /* path prefix */
+    char name[64];   /* path prefix */
     char model[128]; /* model id reported and listed */
     struct sd_dist ttft_ms, itl_ms, output_tokens;
     int tokens_per_chunk;
-    int reasoning_tokens;  /* tokens of reasoning before the answer */
-    int reasoning_field;   /* 0: delta.reasoning_content, 1: delta.reasoning */
+    int reasoning_tokens; /* tokens of reasoning before the answer */
+    int reasoning_field;  /* 0: delta.reasoning_content, 1: delta.reasoning */
     enum sd_mock_usage usage;
-    int context_limit;     /* prompt + max_tokens above this: 400; 0: none */
+    int context_limit; /* prompt + max_tokens above this: 400; 0: none */
     double fault_rate[SD_FAULT_COUNT];
     int fault_after_chunks; /* mid-stream faults strike after this many chunks */
     int retry_after_s;
-    double keepalive_ms;    /* ": keep-alive" comments this often before the first token */
+    double keepalive_ms; /* ": keep-alive" comments this often before the first token */
     double slow_headers_ms;
-    double stall_ms;        /* a stalled stream is closed after this long */
+    double stall_ms; /* a stalled stream is closed after this long */
 };
 
 struct sd_mock_opts {
     const char *host; /* default 127.0.0.1 */
     int port;         /* 0: any free port */
     uint64_t seed;
-    int threads;      /* server threads; 0: 1 */
+    int threads;              /* server threads; 0: 1 */
     unsigned max_connections; /* 0: 20000 */
 };
 

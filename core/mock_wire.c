@@ -11,9 +11,10 @@
 #include <string.h>
 
 static const char *const words[] = {
-    " the", " service", " object", " is", " not", " the", " model", " name", ";", " each",
-    " endpoint", " differs", " in", " latency", ",", " price", " and", " throughput", ".",
-    " measure", " it", " before", " you", " route", " to", " it",
+    " the",    " service", " object", " is",         " not",     " the",     " model",
+    " name",   ";",        " each",   " endpoint",   " differs", " in",      " latency",
+    ",",       " price",   " and",    " throughput", ".",        " measure", " it",
+    " before", " you",     " route",  " to",         " it",
 };
 #define NWORDS (int)(sizeof words / sizeof words[0])
 
@@ -58,7 +59,9 @@ static void put_usage(struct out *o, const struct sd_wire_usage *u)
 
 static void put_head(struct out *o, const struct sd_wire_ctx *c)
 {
-    put(o, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%ld,\"model\":\"%s\",",
+    put(o,
+        "data: "
+        "{\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%ld,\"model\":\"%s\",",
         c->id, c->created, c->model);
 }
 
@@ -66,9 +69,9 @@ int sd_wire_delta(char *out, size_t cap, const struct sd_wire_ctx *c, enum sd_wi
                   int ntokens, int first_index, const struct sd_wire_usage *u)
 {
     struct out o = {out, cap, 0, 0};
-    const char *field = part == SD_WIRE_ANSWER       ? "content"
-                        : c->reasoning_field == 1    ? "reasoning"
-                                                     : "reasoning_content";
+    const char *field = part == SD_WIRE_ANSWER    ? "content"
+                        : c->reasoning_field == 1 ? "reasoning"
+                                                  : "reasoning_content";
     put_head(&o, c);
     put(&o, "\"choices\":[{\"index\":0,\"delta\":{\"%s\":\"", field);
     for (int i = 0; i < ntokens; i++)
@@ -147,8 +150,9 @@ char *sd_wire_completion(const struct sd_wire_ctx *c, int reasoning_tokens, int 
     if (!buf)
         return NULL;
     struct out o = {buf, cap, 0, 0};
-    put(&o, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,\"model\":\"%s\","
-            "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"",
+    put(&o,
+        "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,\"model\":\"%s\","
+        "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"",
         c->id, c->created, c->model);
     for (int i = 0; i < answer_tokens; i++)
         put(&o, "%s", sd_wire_word(reasoning_tokens + i));

@@ -242,8 +242,7 @@ static size_t write_cb(char *ptr, size_t size, size_t n, void *ud)
         x->eng->next_scan = now + (int64_t)x->to_idle * 1000000; /* idle clock starts here */
     if (x->bytes > x->max_response) {
         x->code = "protocol_violation";
-        snprintf(x->msg, sizeof x->msg, "response exceeds the cap of %zu bytes",
-                 x->max_response);
+        snprintf(x->msg, sizeof x->msg, "response exceeds the cap of %zu bytes", x->max_response);
         return 0;
     }
     if (!x->content_checked)
@@ -440,8 +439,8 @@ static void scan_deadlines(struct sd_probe *p, int64_t now)
                 next = d;
             continue;
         }
-        int first = x->to_first > 0 && !x->marked &&
-                    now >= x->t_send + (int64_t)x->to_first * 1000000;
+        int first =
+            x->to_first > 0 && !x->marked && now >= x->t_send + (int64_t)x->to_first * 1000000;
         x->code = first ? "timeout_first_token" : "timeout_idle";
         snprintf(x->msg, sizeof x->msg, "%s after %ld ms", first ? "no output" : "no bytes",
                  first ? x->to_first : x->to_idle);
@@ -749,8 +748,8 @@ int sd_probe_result(struct sd_probe *p, int id, struct sd_probe_result *res)
     res->http_version = x->httpver == CURL_HTTP_VERSION_2_0   ? 20
                         : x->httpver == CURL_HTTP_VERSION_1_0 ? 10
                         : x->httpver == CURL_HTTP_VERSION_3   ? 30
-                        : x->httpver ? 11
-                                     : 0;
+                        : x->httpver                          ? 11
+                                                              : 0;
     res->t_intended = x->t_intended;
     res->t_send = x->t_send;
     res->t_end = x->t_end;

@@ -31,7 +31,7 @@ struct sd_sse_event {
     size_t name_len;
     const char *data; /* joined data lines, or the comment text after ':' */
     size_t data_len;
-    size_t wire_bytes;  /* bytes of input this event (or comment line) took */
+    size_t wire_bytes;   /* bytes of input this event (or comment line) took */
     uint64_t end_offset; /* stream offset just past the event's last byte */
     int done;            /* data is exactly "[DONE]" */
 };

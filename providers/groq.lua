@@ -2,6 +2,8 @@
 -- server's own queue, prompt and completion times; the hook keeps them beside the measured
 -- times (server_queue_ms, server_ttft_ms, server_decode_ms) so the two can be compared.
 -- Prices: LiteLLM catalog snapshot of 2026-08-01 (keys groq/...).
+local LITELLM = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json"
+
 local function server_timing(st, name, data, base)
     local out, obj = base(st, name, data)
     local xg = type(obj) == "table" and obj.x_groq
@@ -39,19 +41,19 @@ return {
             id = "qwen/qwen3-32b", context = 131000, max_output = 131000,
             features = { tools = true, json = true, reasoning = true },
             price = { input = 0.29, output = 0.59, date = "2026-08-01",
-                source = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json" },
+                source = LITELLM },
         },
         ["llama-3.3-70b"] = {
             id = "llama-3.3-70b-versatile", context = 128000, max_output = 32768,
             features = { tools = true, json = true, reasoning = false },
             price = { input = 0.59, output = 0.79, date = "2026-08-01",
-                source = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json" },
+                source = LITELLM },
         },
         ["gpt-oss-120b"] = {
             id = "openai/gpt-oss-120b", context = 131072, max_output = 32766,
             features = { tools = true, json = true, reasoning = true },
             price = { input = 0.15, output = 0.60, cache_read = 0.075, date = "2026-08-01",
-                source = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json" },
+                source = LITELLM },
         },
     },
     hooks = { parse_event = server_timing },

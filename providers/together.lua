@@ -1,6 +1,8 @@
 -- Together AI (OpenAI-compatible). DeepSeek-R1 there streams its reasoning inline in content
 -- between <think> and </think> (recorded in tests/fixtures/sse), so that model sets the
 -- think_tags quirk. Prices: LiteLLM snapshot 2026-08-01 (keys together_ai/...).
+local LITELLM = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json"
+
 return {
     api = 1,
     name = "together",
@@ -28,7 +30,7 @@ return {
             id = "meta-llama/Llama-3.3-70B-Instruct-Turbo",
             features = { tools = true, json = true, reasoning = false },
             price = { input = 0.88, output = 0.88, date = "2026-08-01",
-                source = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json" },
+                source = LITELLM },
         },
     },
 }

@@ -63,7 +63,13 @@ function M.env()
 end
 
 -- A failure as sonde reports it everywhere: { message = "file:line: ...", source, line }.
+-- The message's own "file:line:" prefix wins over the stack walk, which may stop in a
+-- metamethod of the environment rather than in the script.
 local function script_err(message, source, line)
+    local f, l = tostring(message):match("^([^:\n]+):(%d+): ")
+    if f and l then
+        source, line = f, math.tointeger(tonumber(l))
+    end
     return { message = message, source = source, line = line, class = "script_error" }
 end
 

@@ -164,7 +164,8 @@ local function finalize(ep, r, res)
     r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms = res.dns_ms, res.connect_ms, res.tls_ms,
         res.ttfb_ms
     r.bytes = res.bytes
-    if res.code == "ok" and res.http_status >= 200 and res.http_status < 300 and not r.script_error then
+    local success = res.code == "ok" and res.http_status >= 200 and res.http_status < 300
+    if success and not r.script_error then
         if not res.is_sse then
             local ok, deltas = endpoint.parse_body(ep, r.st, res.body)
             if ok then

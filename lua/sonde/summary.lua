@@ -2,7 +2,8 @@
 -- p50/p90/p99/mean of each metric over the requests that succeeded.
 --
 -- Quantiles use linear interpolation between order statistics, the default of numpy
--- (method "linear") and pandas: h = (n - 1) p, x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
+-- (method "linear") and pandas: h = (n - 1) p, then
+-- x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]).
 local errors = require "sonde.errors"
 
 local M = {}

@@ -83,10 +83,14 @@ static void test_basics(void)
     CHECK_STR(a.log, "E[]{}\n");
 
     /* a leading UTF-8 BOM is dropped, but only at the very start */
-    parse_whole("\xEF\xBB\xBF" "data: a\n\n", &a);
+    parse_whole("\xEF\xBB\xBF"
+                "data: a\n\n",
+                &a);
     CHECK_STR(a.log, "E[]{a}\n");
     size_t cut1[] = {1, 2};
-    parse_cuts("\xEF\xBB\xBF" "data: a\n\n", 12, cut1, 2, &a);
+    parse_cuts("\xEF\xBB\xBF"
+               "data: a\n\n",
+               12, cut1, 2, &a);
     CHECK_STR(a.log, "E[]{a}\n");
 }
 

@@ -114,7 +114,7 @@ local function parse_event(st, name, data)
     return {} -- ping, content_block_stop, and event types added later
 end
 
-local function parse_body(st, body)
+local function parse_body(_, body)
     local obj, err = json.decode(body)
     if type(obj) ~= "table" then
         return { { type = "error", class = "protocol_violation",
@@ -151,7 +151,7 @@ local function classify(resp)
     return resp.status_class, (resp.body or ""):sub(1, 200)
 end
 
-local function build_request(req, ctx)
+local function build_request(req, _)
     local system, messages = nil, {}
     for _, m in ipairs(req.messages) do
         if m.role == "system" then

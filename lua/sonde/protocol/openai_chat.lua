@@ -24,6 +24,15 @@ local function int(x)
     return math.tointeger(x) or math.floor(x + 0.5)
 end
 
+-- Text of a code that may be a number (cjson decodes 400 as 400.0).
+local function code_text(x)
+    x = val(x)
+    if type(x) == "number" then
+        return tostring(math.tointeger(x) or x)
+    end
+    return x and tostring(x) or nil
+end
+
 local FINISH = {
     stop = "stop", eos = "stop", end_turn = "stop", stop_sequence = "stop",
     length = "length", max_tokens = "length",
@@ -41,7 +50,8 @@ local function split_think(st, text, out)
         local i = s:find(tag, 1, true)
         if i then
             if i > 1 then
-                out[#out + 1] = { type = st.in_think and "reasoning" or "answer", text = s:sub(1, i - 1) }
+                out[#out + 1] = { type = st.in_think and "reasoning" or "answer",
+                    text = s:sub(1, i - 1) }
             end
             st.in_think = not st.in_think
             s = s:sub(i + #tag)
@@ -82,7 +92,7 @@ end
 
 -- An error object, in a body or inside a stream, to a class.
 local function error_class(e, status_class)
-    local code = tostring(val(e.code) or "")
+    local code = code_text(e.code) or ""
     local etype = tostring(val(e.type) or "")
     local msg = tostring(val(e.message) or "")
     local lmsg = msg:lower()
@@ -160,7 +170,7 @@ local function parse_event(st, name, data)
         e = type(e) == "table" and e or obj
         -- an error inside a 2xx stream is a stream_error whatever it says; its code is kept
         out[1] = { type = "error", class = "stream_error",
-            code = tostring(val(e.code) or val(e.type) or ""),
+            code = code_text(e.code) or code_text(e.type) or "",
             message = tostring(val(e.message) or data:sub(1, 200)) }
         return out, obj
     end
@@ -217,9 +227,11 @@ local function classify(resp)
     if type(e) == "table" then
         return error_class(e, resp.status_class), tostring(val(e.message) or "")
     elseif type(e) == "string" then
-        return resp.status_class, e
+        return error_class({ message = e }, resp.status_class), e
     end
-    return resp.status_class, (resp.body or ""):sub(1, 200)
+    -- not JSON (a proxy's page, a quoted message): the words may still say what happened
+    return error_class({ message = resp.body or "" }, resp.status_class),
+        (resp.body or ""):sub(1, 200)
 end
 
 local function build_request(req, ctx)
