@@ -13,4 +13,12 @@ double sd_l_optnum(lua_State *L, int idx, const char *k, double def);
 const char *sd_l_optstr(lua_State *L, int idx, const char *k, const char *def);
 int sd_l_optbool(lua_State *L, int idx, const char *k, int def);
 
+struct sd_jplan;
+
+/* Fill paths at..at+n-1 of p from the Lua list of paths at idx; returns n, or -(k) when the
+   k-th path is not a list of keys and indexes (a value is then left on the stack). */
+int sd_l_fillpaths(lua_State *L, int idx, struct sd_jplan *p, int at);
+/* Fill path at of p from the one path at idx; 0 or -1. */
+int sd_l_fillpath(lua_State *L, int idx, struct sd_jplan *p, int at);
+
 #endif

@@ -32,6 +32,14 @@ struct buf {
     size_t len, cap;
 };
 
+/* Every event of a response: 13 bytes each, kept in C so that settled events cost no Lua. */
+struct timeline {
+    int64_t *t;
+    uint32_t *bytes;
+    char *kind;
+    size_t n, cap;
+};
+
 struct xfer {
     struct sd_probe *eng;
     int id;
@@ -51,6 +59,9 @@ struct xfer {
     long status, httpver;
     double dns, conn, tls, ttfb;
     size_t heap_idx;
+    const struct sd_fast *fast;
+    struct sd_fast_state fst;
+    struct timeline tl;
 };
 
 /* A queued item; name/data are offsets into the arena so the arena may grow. */
@@ -103,10 +114,43 @@ static void buf_free(struct buf *b)
     memset(b, 0, sizeof *b);
 }
 
+static int tl_push(struct timeline *tl, int64_t t, size_t bytes, int kind)
+{
+    if (tl->n == tl->cap) {
+        size_t cap = tl->cap ? tl->cap * 2 : 32;
+        int64_t *nt = realloc(tl->t, cap * sizeof *nt);
+        if (nt)
+            tl->t = nt;
+        uint32_t *nb = realloc(tl->bytes, cap * sizeof *nb);
+        if (nb)
+            tl->bytes = nb;
+        char *nk = realloc(tl->kind, cap + 1);
+        if (nk)
+            tl->kind = nk;
+        if (!nt || !nb || !nk)
+            return -1;
+        tl->cap = cap;
+    }
+    tl->t[tl->n] = t;
+    tl->bytes[tl->n] = (uint32_t)bytes;
+    tl->kind[tl->n] = (char)kind;
+    tl->n++;
+    tl->kind[tl->n] = '\0';
+    return 0;
+}
+
+static void tl_free(struct timeline *tl)
+{
+    free(tl->t);
+    free(tl->bytes);
+    free(tl->kind);
+    memset(tl, 0, sizeof *tl);
+}
+
 /* ---- the queue the caller reads ---- */
 
 static int queue_push(struct sd_probe *p, int id, enum sd_probe_ev_kind kind, int64_t t,
-                      const struct sd_sse_event *sev)
+                      const struct sd_sse_event *sev, size_t seq)
 {
     if (p->qlen == p->qcap) {
         size_t cap = p->qcap ? p->qcap * 2 : 256;
@@ -121,6 +165,7 @@ static int queue_push(struct sd_probe *p, int id, enum sd_probe_ev_kind kind, in
     it->ev.id = id;
     it->ev.kind = kind;
     it->ev.t_ns = t;
+    it->ev.seq = (uint32_t)seq;
     if (sev) {
         it->ev.wire_bytes = sev->wire_bytes;
         it->ev.name_len = sev->name_len;
@@ -215,8 +260,21 @@ static void heap_remove(struct sd_probe *p, struct xfer *x)
 static int on_sse(void *ud, const struct sd_sse_event *ev)
 {
     struct xfer *x = ud;
-    enum sd_probe_ev_kind k = ev->kind == SD_SSE_EVENT ? SD_PEV_EVENT : SD_PEV_COMMENT;
-    return queue_push(x->eng, x->id, k, x->now, ev);
+    int kind = ev->kind == SD_SSE_COMMENT ? 'c' : '?';
+    if (kind == '?' && x->fast) {
+        int k =
+            sd_fast_apply(x->fast, ev->name, ev->name_len, ev->data, ev->data_len, x->now, &x->fst);
+        if (k) {
+            kind = k;
+            if (x->fst.out_events)
+                x->marked = 1; /* first output seen: the first-token timer is done */
+        }
+    }
+    if (tl_push(&x->tl, x->now, ev->wire_bytes, kind))
+        return -1;
+    if (kind != '?')
+        return 0;
+    return queue_push(x->eng, x->id, SD_PEV_EVENT, x->now, ev, x->tl.n);
 }
 
 static void check_content_type(struct xfer *x)
@@ -392,7 +450,7 @@ static void finish(struct sd_probe *p, struct xfer *x, CURLcode rc)
         sd_sse_free(&x->sse);
     release_easy(x);
     x->state = X_DONE;
-    queue_push(p, x->id, SD_PEV_DONE, x->t_end, NULL);
+    queue_push(p, x->id, SD_PEV_DONE, x->t_end, NULL, 0);
 }
 
 static void read_done(struct sd_probe *p)
@@ -515,6 +573,7 @@ static void free_xfer(struct xfer *x)
         sd_sse_free(&x->sse);
     buf_free(&x->raw);
     buf_free(&x->head);
+    tl_free(&x->tl);
     free(x);
 }
 
@@ -649,6 +708,7 @@ int sd_probe_add(struct sd_probe *p, const struct sd_probe_req *r, char *err, si
         sd_probe_release(p, x->id);
         return -1;
     }
+    x->fast = r->fast;
     x->to_first = r->timeout_first_ms;
     x->to_idle = r->timeout_idle_ms;
     x->max_response = r->max_response ? r->max_response : DEFAULT_MAX_RESPONSE;
@@ -766,7 +826,25 @@ int sd_probe_result(struct sd_probe *p, int id, struct sd_probe_result *res)
     res->headers = x->head.p ? x->head.p : "";
     res->headers_len = x->head.len;
     res->sse_error_offset = x->sse_err_off;
+    res->tl_t = x->tl.t;
+    res->tl_bytes = x->tl.bytes;
+    res->tl_kind = x->tl.kind ? x->tl.kind : "";
+    res->tl_n = x->tl.n;
+    res->fast = &x->fst;
     return 0;
+}
+
+long sd_probe_take_timeline(struct sd_probe *p, int id, int64_t **t, uint32_t **bytes, char **kind)
+{
+    struct xfer *x = slot_get(p, id);
+    if (!x || x->state != X_DONE)
+        return -1;
+    long n = (long)x->tl.n;
+    *t = x->tl.t;
+    *bytes = x->tl.bytes;
+    *kind = x->tl.kind;
+    memset(&x->tl, 0, sizeof x->tl);
+    return n;
 }
 
 void sd_probe_release(struct sd_probe *p, int id)

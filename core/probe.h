@@ -10,6 +10,8 @@
 #ifndef SONDE_PROBE_H
 #define SONDE_PROBE_H
 
+#include "fast.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,14 +31,18 @@ struct sd_probe_req {
     size_t max_response; /* cap on response bytes; 0: 64 MiB */
     int http_version;    /* 0: libcurl's default, 1: HTTP/1.1, 2: HTTP/2 (TLS), 3: HTTP/2 only */
     int insecure;        /* skip TLS verification (never the default) */
+    const struct sd_fast *fast; /* settle plain events in C (see fast.h); NULL: queue them all */
 };
 
-enum sd_probe_ev_kind { SD_PEV_EVENT = 1, SD_PEV_COMMENT = 2, SD_PEV_DONE = 3 };
+/* Queued: SSE events the fast path did not settle, and one DONE per transfer. Comments and
+   settled events go only to the transfer's timeline. */
+enum sd_probe_ev_kind { SD_PEV_EVENT = 1, SD_PEV_DONE = 3 };
 
 /* One queued item. Pointers are valid until the next sd_probe_step. */
 struct sd_probe_ev {
     int id;
     enum sd_probe_ev_kind kind;
+    uint32_t seq; /* its 1-based place in the transfer's timeline */
     int64_t t_ns;
     size_t wire_bytes;
     const char *name, *data;
@@ -59,6 +65,13 @@ struct sd_probe_result {
     const char *headers; /* raw response header block */
     size_t headers_len;
     uint64_t sse_error_offset; /* byte offset of a malformed/oversize event, when code says so */
+    /* every SSE event and comment in arrival order: time, wire bytes, kind letter ('c' comment,
+       '?' queued to the caller, else the fast path's letter) */
+    const int64_t *tl_t;
+    const uint32_t *tl_bytes;
+    const char *tl_kind;
+    size_t tl_n;
+    const struct sd_fast_state *fast; /* what the fast path settled */
 };
 
 struct sd_probe_opts {
@@ -92,6 +105,12 @@ void sd_probe_cancel(struct sd_probe *p, int id, const char *code);
 
 /* Fill res for a transfer whose DONE was delivered; 0 on success, -1 for an unknown id. */
 int sd_probe_result(struct sd_probe *p, int id, struct sd_probe_result *res);
+
+/*
+** Hand the finished transfer's timeline to the caller, who frees the three arrays with free().
+** Afterwards the result's tl_* fields are empty. Returns the number of entries, or -1.
+*/
+long sd_probe_take_timeline(struct sd_probe *p, int id, int64_t **t, uint32_t **bytes, char **kind);
 
 /* Forget a finished transfer (after its result has been read). */
 void sd_probe_release(struct sd_probe *p, int id);

@@ -159,9 +159,11 @@ int sd_sse_feed(struct sd_sse *p, const char *buf, size_t len, sd_sse_cb cb, voi
                 continue;
             }
         }
-        size_t j = i;
-        while (j < len && buf[j] != '\n' && buf[j] != '\r')
-            j++;
+        /* the next line end: memchr for LF, then for a CR before it (CR is rare) */
+        const char *lf = memchr(buf + i, '\n', len - i);
+        size_t lim = lf ? (size_t)(lf - buf) : len;
+        const char *cr = memchr(buf + i, '\r', lim - i);
+        size_t j = cr ? (size_t)(cr - buf) : lim;
         if (j == len) {
             if (p->line.len + (len - i) > p->max_event) {
                 p->offset += len - i;

@@ -6,6 +6,9 @@ local LITELLM = "https://github.com/BerriAI/litellm/blob/main/model_prices_and_c
 
 local function server_timing(st, name, data, base)
     local out, obj = base(st, name, data)
+    if not obj and data:find('"x_groq"', 1, true) then
+        obj = json.decode(data) -- the protocol's fast path did not decode this one
+    end
     local xg = type(obj) == "table" and obj.x_groq
     local u = type(xg) == "table" and xg.usage
     if type(u) == "table" then
@@ -56,5 +59,7 @@ return {
                 source = LITELLM },
         },
     },
+    -- the hook needs the chunks that carry x_groq.usage; the rest may be settled in C
+    fast = { bail = { { "x_groq", "usage" } } },
     hooks = { parse_event = server_timing },
 }

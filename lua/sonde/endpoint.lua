@@ -3,11 +3,13 @@
 -- deltas, classify a failed response. Every call into a script goes through
 -- sonde.sandbox.call, so a broken script fails the request that used it, with file:line.
 local paths = require "sonde.paths"
+local probe = require "sonde.probe"
 local sandbox = require "sonde.script"
 
 local M = {}
 
 local protocols, adapters = {}, {}
+local call = sandbox.call
 
 local function fail(msg)
     error({ message = msg }, 0)
@@ -125,7 +127,8 @@ function M.new(spec)
     local header = auth.header or proto.auth_header
     local prefix = auth.prefix or proto.auth_prefix or ""
     local base = (spec.base_url or ad.base_url):gsub("/+$", "")
-    return {
+    local hooks = ad.hooks or {}
+    local ep = {
         label = spec.label or (ad.name .. "/" .. (model.canonical or model.id)),
         provider = ad.name,
         model = model,
@@ -136,8 +139,32 @@ function M.new(spec)
         headers = ad.headers or {},
         auth_env = auth_env,
         auth_header = auth_env and (header .. ": " .. prefix) or nil,
-        hooks = ad.hooks or {},
+        hooks = hooks,
     }
+    -- resolved once: parse_event runs for every event
+    ep.pe_where = hooks.parse_event and ad.file or proto.file
+    ep.pe_hook = hooks.parse_event
+    ep.pe_base = proto.parse_event
+    ep.fast = M.fast_plan(ep)
+    return ep
+end
+
+-- The compiled fast plan for an endpoint, or nil when every event must reach the scripts:
+-- the protocol declares none, a quirk changes how events read, or a parse_event hook did not
+-- say which more events it needs (adapter.fast.bail).
+function M.fast_plan(ep)
+    local spec = ep.proto.fast
+    local ad = ep.adapter
+    if not spec or ep.quirks.think_tags or ep.quirks.full_decode
+        or (ep.pe_hook and not ad.fast) then
+        return nil
+    end
+    local bail = table.move(spec.bail or {}, 1, #(spec.bail or {}), 1, {})
+    for _, p in ipairs(ad.fast and ad.fast.bail or {}) do
+        bail[#bail + 1] = p
+    end
+    return probe.fast_plan { answer = spec.answer, reasoning = spec.reasoning,
+        finish = spec.finish, bail = bail, done = spec.done }
 end
 
 -- Script entry points. Each returns true, result or false, script error.
@@ -175,11 +202,11 @@ function M.new_state(ep)
 end
 
 function M.parse_event(ep, st, name, data)
-    local hook, base, where = hooked(ep, "parse_event")
+    local hook = ep.pe_hook
     if hook then
-        return sandbox.call(where, hook, st, name, data, base)
+        return call(ep.pe_where, hook, st, name, data, ep.pe_base)
     end
-    return sandbox.call(where, base, st, name, data)
+    return call(ep.pe_where, ep.pe_base, st, name, data)
 end
 
 function M.parse_body(ep, st, body)

@@ -41,18 +41,8 @@ function M.compute(r)
             r.decode_tps = (n - 1) / (span / 1e9)
         end
     end
-    -- gaps between consecutive output-bearing events
-    local itl, prev = {}, nil
-    local ev = r.events
-    for i = 1, #ev.t do
-        local k = ev.kind[i]
-        if k == "a" or k == "r" or k == "t" then
-            if prev then
-                itl[#itl + 1] = ms(ev.t[i] - prev)
-            end
-            prev = ev.t[i]
-        end
-    end
+    -- gaps between consecutive output-bearing events (answer, reasoning, tool call)
+    local itl = r.events:gaps("art")
     r.itl_ms = itl
     r.output_events = r.n_out_events
     r.tokens_per_chunk = r.n_out_events > 0 and n / r.n_out_events or nil

@@ -88,14 +88,13 @@ function M.record_line(r)
             o[k] = v
         end
     end
-    local ev = r.events
-    local t = {}
-    for i = 1, #ev.t do
-        t[i] = (ev.t[i] - r.t_send) / 1e6
-    end
-    o.events = { t_ms = t, bytes = ev.bytes, kind = table.concat(ev.kind) }
-    if #t == 0 then
-        o.events = nil
+    local tl = r.events
+    if #tl > 0 then
+        local t = tl:times()
+        for i = 1, #t do
+            t[i] = (t[i] - r.t_send) / 1e6
+        end
+        o.events = { t_ms = t, bytes = tl:bytes(), kind = tl:kinds() }
     end
     if #o.itl_ms == 0 then
         o.itl_ms = nil

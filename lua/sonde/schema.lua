@@ -42,6 +42,11 @@ M.adapter = {
     headers = { type = "table", map = { type = "string" } },
     models = { type = "table", required = true, map = { type = "table", fields = MODEL } },
     quirks = { type = "table", map = { type = "any" } },
+    fast = {
+        type = "table",
+        doc = "with a parse_event hook: more bail paths, so the hook sees every event it needs",
+        fields = { bail = { type = "table" } },
+    },
     hooks = {
         type = "table",
         fields = {
@@ -68,6 +73,14 @@ M.protocol = {
     parse_body = { type = "function", required = true },
     end_stream = { type = "function" },
     classify = { type = "function", required = true },
+    fast = {
+        type = "table",
+        fields = {
+            answer = { type = "table" }, reasoning = { type = "table" },
+            finish = { type = "table" }, finish_map = { type = "table" },
+            bail = { type = "table" }, done = { type = "string" },
+        },
+    },
 }
 
 local DIST = { type = "any" } -- a number, or { dist = ..., ... }; checked by sonde.mock

@@ -29,10 +29,15 @@ local function copy(t, except)
 end
 
 -- JSON for scripts: decode returns nil, message instead of raising, so a provider's malformed
--- JSON is a protocol violation, not a script error.
+-- JSON is a protocol violation, not a script error; plan/pick read a few paths without
+-- building tables (sonde.json), for the per-event path.
+local pick = require "sonde.json"
 local json = {
     null = cjson.null,
     encode = cjson.encode,
+    plan = pick.plan,
+    pick = pick.pick,
+    composite = pick.composite,
     decode = function(s)
         local ok, v = pcall(cjson.decode, s)
         if ok then

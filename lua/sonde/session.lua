@@ -26,16 +26,19 @@ M.defaults = {
 }
 
 local OUTPUT = { answer = "a", reasoning = "r", tool_call = "t" }
+local EMPTY = probe.timeline { t = {}, bytes = {}, kind = "" }
+local parse_event = endpoint.parse_event
 -- usage fields kept; server_* are a provider's own timings when it reports them
 local USAGE_FIELDS = { "input", "output", "reasoning", "cached", "server_queue_ms",
     "server_ttft_ms", "server_decode_ms" }
 
-local function new_record(ep, seq)
+local function new_record(ep, seq, index)
     return {
-        endpoint = ep.label, provider = ep.provider, model = ep.model.canonical or ep.model.id,
+        endpoint = ep.label, endpoint_index = index, provider = ep.provider,
+        model = ep.model.canonical or ep.model.id,
         model_id = ep.model.id, url = ep.base_url, seq = seq,
-        events = { t = {}, bytes = {}, kind = {} },
-        out_chars = 0, answer_chars = 0, reasoning_chars = 0, n_out_events = 0, offset = 0,
+        events = EMPTY,
+        out_chars = 0, answer_chars = 0, reasoning_chars = 0, n_out_events = 0, nev = 0,
     }
 end
 
@@ -45,29 +48,36 @@ local function fail_script(r, err)
     end
 end
 
--- Apply one event's deltas to the record; returns true when it carried output.
+-- Apply one event's deltas to the record; returns whether it carried output, and the
+-- event's kind letter for the timeline. On the per-event path: no allocation here.
 local function apply(r, deltas, t)
     local kind, output = nil, false
-    for _, d in ipairs(deltas or {}) do
+    for i = 1, #deltas do
+        local d = deltas[i]
         local ty = d.type
         local k = OUTPUT[ty]
         if k then
-            local len = #(d.text or d.args or "") + #(d.name or "")
+            local text = d.text or d.args or ""
+            local len = #text + (d.name and #d.name or 0)
             if len > 0 or ty == "tool_call" then
                 output = true
                 kind = kind or k
                 r.out_chars = r.out_chars + len
-                if ty == "answer" then
+                if k == "a" then
                     r.answer_chars = r.answer_chars + len
-                    r.t_first_answer = r.t_first_answer or t
-                    if r.keep_text then
-                        r.text[#r.text + 1] = d.text
+                    if not r.t_first_answer then
+                        r.t_first_answer = t
                     end
-                elseif ty == "reasoning" then
+                    if r.keep_text then
+                        r.text[#r.text + 1] = text
+                    end
+                elseif k == "r" then
                     r.reasoning_chars = r.reasoning_chars + len
-                    r.t_first_reasoning = r.t_first_reasoning or t
-                else
-                    r.t_first_tool = r.t_first_tool or t
+                    if not r.t_first_reasoning then
+                        r.t_first_reasoning = t
+                    end
+                elseif not r.t_first_tool then
+                    r.t_first_tool = t
                 end
             end
         elseif ty == "usage" then
@@ -87,8 +97,10 @@ local function apply(r, deltas, t)
             kind = kind or "d"
         elseif ty == "error" then
             if d.class == "protocol_violation" then
-                r.violation = r.violation or string.format("%s (event ending at byte %d)",
-                    d.message or "malformed event", r.offset)
+                if not r.violation then
+                    r.violation = d.message or "malformed event"
+                    r.violation_seq = r.cur_seq
+                end
             else
                 r.stream_error = r.stream_error or d
             end
@@ -97,16 +109,12 @@ local function apply(r, deltas, t)
     end
     if output then
         r.n_out_events = r.n_out_events + 1
-        r.t_first_out = r.t_first_out or t
+        if not r.t_first_out then
+            r.t_first_out = t
+        end
         r.t_last_out = t
     end
     return output, kind or "m"
-end
-
-local function push_event(r, t, bytes, kind)
-    local ev = r.events
-    local i = #ev.t + 1
-    ev.t[i], ev.bytes[i], ev.kind[i] = t, bytes, kind
 end
 
 -- Decide the one class of a finished request; sets r.class, r.message and friends.
@@ -159,18 +167,68 @@ local function classify(ep, r, res)
     end
 end
 
+local function earliest(a, b)
+    if a and b then
+        return math.min(a, b)
+    end
+    return a or b
+end
+
+-- Fold what the engine settled in C (the fast path) into the record.
+local function merge_fast(ep, r, fs)
+    if fs.events == 0 then
+        return
+    end
+    r.answer_chars = r.answer_chars + fs.answer_bytes
+    r.reasoning_chars = r.reasoning_chars + fs.reasoning_bytes
+    r.out_chars = r.out_chars + fs.answer_bytes + fs.reasoning_bytes
+    r.n_out_events = r.n_out_events + fs.out_events
+    r.t_first_out = earliest(r.t_first_out, fs.t_first_out)
+    r.t_first_answer = earliest(r.t_first_answer, fs.t_first_answer)
+    r.t_first_reasoning = earliest(r.t_first_reasoning, fs.t_first_reasoning)
+    if fs.t_last_out and (not r.t_last_out or fs.t_last_out > r.t_last_out) then
+        r.t_last_out = fs.t_last_out
+    end
+    if fs.finish and (not r.finish_reason or fs.t_finish > (r.t_finish or 0)) then
+        local map = ep.proto.fast.finish_map or {}
+        r.finish_reason = map[fs.finish] or fs.finish
+    end
+    r.saw_done = r.saw_done or fs.saw_done
+end
+
+-- The timeline from C, with the kinds of the events the scripts handled filled in.
+local function timeline(r, tl)
+    for i, seq in ipairs(r.slow_seq or {}) do
+        tl:set_kind(seq, r.slow_kind[i])
+    end
+    r.slow_seq, r.slow_kind = nil, nil
+    r.events = tl
+    r.nev = #tl
+    if r.violation_seq then
+        local off, bytes = 0, tl:bytes()
+        for i = 1, r.violation_seq do
+            off = off + bytes[i]
+        end
+        r.violation = string.format("%s (event ending at byte %d)", r.violation, off)
+    end
+end
+
 local function finalize(ep, r, res)
     r.t_intended, r.t_send, r.t_end = res.t_intended, res.t_send, res.t_end
     r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms = res.dns_ms, res.connect_ms, res.tls_ms,
         res.ttfb_ms
     r.bytes = res.bytes
+    merge_fast(ep, r, res.fast)
+    timeline(r, res.timeline)
     local success = res.code == "ok" and res.http_status >= 200 and res.http_status < 300
     if success and not r.script_error then
         if not res.is_sse then
             local ok, deltas = endpoint.parse_body(ep, r.st, res.body)
             if ok then
-                local out, kind = apply(r, deltas, res.t_end)
-                push_event(r, res.t_end, #res.body, out and kind or "m")
+                local out, kind = apply(r, deltas or {}, res.t_end)
+                r.events = probe.timeline { t = { res.t_end }, bytes = { #res.body },
+                    kind = out and kind or "m" }
+                r.nev = 1
                 r.saw_done = true
             else
                 fail_script(r, deltas)
@@ -193,8 +251,9 @@ end
 
 -- Build and queue one request for ep; returns its record (already finished when it could
 -- not be built or sent).
-local function start(run, ep, seq, at)
-    local r = new_record(ep, seq)
+local function start(run, i, seq, at)
+    local ep = run.opts.endpoints[i]
+    local r = new_record(ep, seq, i)
     r.keep_text = run.opts.keep_text
     r.text = r.keep_text and {} or nil
     local req = {
@@ -223,6 +282,7 @@ local function start(run, ep, seq, at)
         timeout_connect = t.connect, timeout_first = t.first, timeout_idle = t.idle,
         timeout_total = t.total, max_response = run.opts.max_response,
         http = run.opts.http, insecure = run.opts.insecure,
+        fast = not r.keep_text and ep.fast or nil,
     }
     if not id then
         error({ message = err }, 0)
@@ -231,30 +291,33 @@ local function start(run, ep, seq, at)
     return r, false, id
 end
 
-local function on_event(run, id, kind, t, name, data, bytes)
+-- An event the engine did not settle: through the scripts, and its kind noted for the
+-- timeline (seq is its place there).
+local function on_event(run, id, t, name, data, seq)
     local f = run.inflight[id]
     local r, ep = f.r, f.ep
-    r.offset = r.offset + bytes
-    if kind == "comment" then
-        push_event(r, t, bytes, "c")
-        return
-    end
     if r.script_error then
         return
     end
-    local ok, deltas = endpoint.parse_event(ep, r.st, name, data)
+    local ok, deltas = parse_event(ep, r.st, name, data)
+    local k = "x"
     if not ok then
         fail_script(r, deltas)
         run.eng:cancel(id, "script_error")
-        push_event(r, t, bytes, "x")
-        return
+    else
+        local first = r.t_first_out == nil
+        r.cur_seq = seq
+        local out
+        out, k = apply(r, deltas or {}, t)
+        if out and first then
+            run.eng:mark_output(id)
+        end
     end
-    local first = r.t_first_out == nil
-    local out, k = apply(r, deltas, t)
-    if out and first then
-        run.eng:mark_output(id)
+    local n = r.slow_seq and #r.slow_seq or 0
+    if n == 0 then
+        r.slow_seq, r.slow_kind = {}, {}
     end
-    push_event(r, t, bytes, k)
+    r.slow_seq[n + 1], r.slow_kind[n + 1] = seq, k
 end
 
 -- Check the open-files limit against the concurrency asked for; returns what can be had.
@@ -296,7 +359,7 @@ function M.run(opts)
     local function issue(i, at)
         seq = seq + 1
         issued[i] = issued[i] + 1
-        local r, done, id = start(run, eps[i], seq, at)
+        local r, done, id = start(run, i, seq, at)
         if done then
             record(r)
         end
@@ -339,7 +402,7 @@ function M.run(opts)
     refill()
     while next(run.inflight) do
         eng:step(100)
-        for id, kind, t, name, data, bytes in eng:events() do
+        for id, kind, t, name, data, _, place in eng:events() do
             if kind == "done" then
                 local f = run.inflight[id]
                 run.inflight[id] = nil
@@ -350,7 +413,7 @@ function M.run(opts)
                     ep_of[id] = nil
                 end
             else
-                on_event(run, id, kind, t, name, data, bytes)
+                on_event(run, id, t, name, data, place)
             end
         end
         refill()

@@ -9,7 +9,7 @@ local errors = require "sonde.errors"
 local M = {}
 
 M.metrics = { "ttft_ms", "ttfr_ms", "ttfa_ms", "tpot_ms", "itl_ms", "e2e_ms", "decode_tps",
-    "output_tokens" }
+    "output_tokens", "tokens_per_chunk" }
 
 function M.quantile(sorted, p)
     local n = #sorted
@@ -44,7 +44,8 @@ function M.describe(values)
 end
 
 -- records -> list of { endpoint, n, ok, errors = { class = count }, tokens_source,
---   <metric> = { n, p50, p90, p99, mean } }, in the order endpoints first appear.
+--   <metric> = { n, p50, p90, p99, mean } }, in the order the endpoints were given (records
+--   carry endpoint_index), else in the order they first appear.
 function M.by_endpoint(records)
     local groups, order = {}, {}
     for _, r in ipairs(records) do
@@ -56,6 +57,9 @@ function M.by_endpoint(records)
         end
         g.records[#g.records + 1] = r
     end
+    table.sort(order, function(a, b)
+        return (a.records[1].endpoint_index or 0) < (b.records[1].endpoint_index or 0)
+    end)
     local out = {}
     for _, g in ipairs(order) do
         local s = { endpoint = g.endpoint, url = g.url, model = g.model, n = #g.records, ok = 0,

@@ -85,8 +85,23 @@ describe("each fault profile", function()
 
     it("keep-alive comments are kept in the timeline but are not output", function()
         local r = run("keepalive", { n = 1 })[1]
-        assert.truthy(r.events.kind[1] == "c")
+        assert.are.equal("c", r.events:kinds():sub(1, 1))
         assert.is_true(r.ttft_ms >= 60)
+    end)
+end)
+
+describe("the C fast path", function()
+    it("measures a stream exactly as the scripts do", function()
+        for _, profile in ipairs { "reasoning", "every-usage", "clock", "long" } do
+            local fast = run(profile, { n = 1, max_tokens = 30 })[1]
+            local slow = run(profile, { n = 1, max_tokens = 30, keep_text = true })[1]
+            for _, k in ipairs { "class", "answer_chars", "reasoning_chars", "n_out_events",
+                "finish_reason", "output_tokens", "tokens_source", "nev", "saw_done" } do
+                assert.are.equal(slow[k], fast[k], profile .. " " .. k)
+            end
+            assert.are.equal(slow.events:kinds(), fast.events:kinds(), profile)
+            assert.are.equal(#slow.text, slow.answer_chars)
+        end
     end)
 end)
 

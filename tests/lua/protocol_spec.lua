@@ -158,3 +158,63 @@ describe("think_tags quirk", function()
         assert.are.equal("", s.reasoning)
     end)
 end)
+
+describe("the C fast path", function()
+    local probe = require "sonde.probe"
+    local openai_files = {}
+    for _, c in ipairs(cases) do
+        if c.ep[1] ~= "anthropic" then
+            openai_files[#openai_files + 1] = c.file
+        end
+    end
+
+    it("settles an event only when the script would say exactly the same", function()
+        local e = ep("generic")
+        local settled, total = 0, 0
+        for _, file in ipairs(openai_files) do
+            for _, ev in ipairs(replay.events(replay.read(file))) do
+                if ev.kind == "event" then
+                    total = total + 1
+                    local k, st = probe.fast_apply(e.fast, ev.name, ev.data)
+                    local _, sst = endpoint.new_state(e)
+                    local ok, deltas = endpoint.parse_event(e, sst, ev.name, ev.data)
+                    assert.is_true(ok)
+                    if k then
+                        settled = settled + 1
+                        local ans, rea, fin, done = 0, 0, nil, false
+                        for _, d in ipairs(deltas) do
+                            if d.type == "answer" then
+                                ans = ans + #d.text
+                            elseif d.type == "reasoning" then
+                                rea = rea + #d.text
+                            elseif d.type == "finish" then
+                                fin = d.reason
+                            elseif d.type == "done" then
+                                done = true
+                            else
+                                error(file .. ": settled an event with a " .. d.type ..
+                                    " delta: " .. ev.data:sub(1, 120))
+                            end
+                        end
+                        assert.are.equal(ans, st.answer_bytes, file)
+                        assert.are.equal(rea, st.reasoning_bytes, file)
+                        assert.are.equal(done, st.saw_done, file)
+                        local map = e.proto.fast.finish_map
+                        assert.are.equal(fin, st.finish and (map[st.finish] or st.finish), file)
+                        local want = rea > 0 and "r" or ans > 0 and "a" or fin and "f"
+                            or done and "d" or "m"
+                        assert.are.equal(want, k, file)
+                    end
+                end
+            end
+        end
+        -- most events of a real stream are plain text deltas
+        assert.is_true(settled > 0.8 * total, settled .. " of " .. total)
+    end)
+
+    it("is off when a quirk or an undeclared hook needs every event", function()
+        assert.is_nil(ep("together", "deepseek-r1").fast) -- think_tags
+        assert.is_not_nil(ep("groq", "qwen3-32b").fast)   -- its hook declared its bail path
+        assert.is_nil(endpoint.new { adapter = "anthropic", model = "claude-sonnet-4.5" }.fast)
+    end)
+end)

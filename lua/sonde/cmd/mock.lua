@@ -52,6 +52,7 @@ end
 function M.run(argv)
     local opts = args.parse(M.spec, argv)
     local list = opts.profiles and load_profiles(opts.profiles) or profiles.all()
+    sys.nofile(65536) -- as many connections as the hard limit allows
     sys.block_signals() -- before the server threads start, so they inherit the mask
     local ok, srv = pcall(mock.start, { profiles = list, port = opts.port, host = opts.host,
         seed = opts.seed, threads = opts.threads })

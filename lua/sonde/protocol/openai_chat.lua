@@ -155,10 +155,21 @@ local function parse_choice(st, ch, out)
     end
 end
 
-local function parse_event(st, name, data)
-    if data == "[DONE]" then
-        return { { type = "done" } }
-    end
+-- The common chunk (one choice, a text delta, maybe a finish reason) is read with json.pick,
+-- which builds no tables; anything else (usage, tool calls, errors, several choices) takes the
+-- full decode below.
+local FAST = json.plan {
+    { "choices", 0, "delta", "content" },
+    { "choices", 0, "delta", "reasoning_content" },
+    { "choices", 0, "delta", "reasoning" },
+    { "choices", 0, "delta", "tool_calls" },
+    { "choices", 0, "finish_reason" },
+    { "usage" }, { "error" }, { "choices", 1 },
+    { "choices", 0, "message" },
+}
+local COMPOSITE = json.composite
+
+local function parse_full(st, name, data)
     local obj, err = json.decode(data)
     if type(obj) ~= "table" then
         return { { type = "error", class = "protocol_violation",
@@ -185,6 +196,40 @@ local function parse_event(st, name, data)
         out[#out + 1] = u
     end
     return out, obj -- the decoded object too, so an adapter hook need not decode it again
+end
+
+local function parse_event(st, name, data)
+    if data == "[DONE]" then
+        return { { type = "done" } }
+    end
+    if name == "error" or st.quirks.full_decode then
+        return parse_full(st, name, data)
+    end
+    local ok, content, rc, r, tools, fr, usage, err, second, msg = json.pick(FAST, data)
+    if not ok then
+        return { { type = "error", class = "protocol_violation",
+            message = "event is not JSON: " .. tostring(content) } }
+    end
+    if tools or usage or err or second or msg or content == COMPOSITE or fr == COMPOSITE
+        or r == COMPOSITE or rc == COMPOSITE then
+        return parse_full(st, name, data)
+    end
+    local out = {}
+    r = rc or r
+    if type(r) == "string" and #r > 0 then
+        out[#out + 1] = { type = "reasoning", text = r }
+    end
+    if type(content) == "string" and #content > 0 then
+        if st.quirks.think_tags then
+            split_think(st, content, out)
+        else
+            out[#out + 1] = { type = "answer", text = content }
+        end
+    end
+    if fr then
+        out[#out + 1] = { type = "finish", reason = FINISH[fr] or fr }
+    end
+    return out
 end
 
 local function end_stream(st)
@@ -257,9 +302,26 @@ local function build_request(req, ctx)
             Accept = req.stream and "text/event-stream" or "application/json" } }
 end
 
+-- What the engine may settle in C without calling this script (see core/fast.h): events
+-- whose answer, reasoning and finish reason sit at these paths, with none of the bail paths
+-- present. It must agree with parse_event above; tests/lua/protocol_spec.lua checks that it
+-- does on every recorded event.
+local fast = {
+    answer = { { "choices", 0, "delta", "content" } },
+    reasoning = { { "choices", 0, "delta", "reasoning_content" },
+        { "choices", 0, "delta", "reasoning" } },
+    finish = { "choices", 0, "finish_reason" },
+    finish_map = FINISH,
+    -- ordered so that paths sharing first steps are walked once
+    bail = { { "choices", 0, "delta", "tool_calls" }, { "choices", 0, "message" },
+        { "choices", 1 }, { "usage" }, { "error" } },
+    done = "[DONE]",
+}
+
 return {
     api = 1,
     name = "openai-chat",
+    fast = fast,
     doc = "OpenAI-compatible /chat/completions with SSE streaming",
     path = "/chat/completions",
     auth_header = "Authorization",
@@ -268,6 +330,7 @@ return {
         think_tags = "reasoning arrives inline in content between <think> and </think>",
         no_stream_options = "the endpoint rejects stream_options; usage is not requested",
         max_completion_tokens = "the endpoint wants max_completion_tokens, not max_tokens",
+        full_decode = "decode every event in full, in the script (no fast path)",
     },
     new_state = function(quirks)
         return { quirks = quirks or {}, carry = "", in_think = false }

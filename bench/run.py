@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""`make bench`: sonde side by side with two peer clients, all reading the same mock streams.
+
+Prints three tables (figures are medians over repeated runs where noted; compare ratios, the
+machine is shared and noisy):
+  ingestion  events per CPU-second, CPU per event and peak RSS of each client (the mock runs
+             in its own process, so it is not counted);
+  fidelity   how far each client's measured TTFT and inter-token gaps are from the mock's
+             fixed 200 ms and 20 ms, at 1,000 concurrent streams, beside the mock's own
+             lateness;
+  scale      sonde alone with 10,000 concurrent streams at 100 ms between events.
+usage: bench/run.py BUILD_DIR [--quick]
+"""
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
+QUICK = "--quick" in sys.argv
+SONDE = os.path.join(BUILD, "sonde")
+ENV = dict(os.environ, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+
+
+def client_cmd(name, url, n, c, max_tokens, out, detail=True):
+    args = [url, "bench", str(n), str(c), str(max_tokens), out, "1" if detail else "0"]
+    if name == "sonde":
+        return [SONDE, "lua", os.path.join(ROOT, "bench/sonde_client.lua")] + args
+    if name == "node openai@6":
+        return ["node", os.path.join(ROOT, "bench/openai_client.mjs")] + args
+    return ["/usr/bin/python3", os.path.join(ROOT, "bench/aiohttp_client.py")] + args
+
+
+CLIENTS = ["sonde", "node openai@6", "python aiohttp"]
+
+
+def measured(cmd):
+    """Run cmd; return CPU seconds (user+sys), peak RSS in KiB, wall seconds, exit status."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    err = p.stderr.read().decode(errors="replace")
+    if status != 0:
+        sys.stderr.write("bench: %s failed:\n%s\n" % (" ".join(cmd), err[-2000:]))
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss, time.monotonic() - t0, status
+
+
+class Mock:
+    def __init__(self, threads=1):
+        self.p = subprocess.Popen([SONDE, "mock", "--port", "0", "--threads", str(threads),
+                                   "--profiles", os.path.join(ROOT, "bench/profiles.lua")],
+                                  env=ENV, stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        self.port = int(line.strip().rsplit(":", 1)[1])
+
+    def url(self, profile):
+        return "http://127.0.0.1:%d/%s/v1" % (self.port, profile)
+
+    def stop(self):
+        self.p.send_signal(signal.SIGINT)
+        out = self.p.stdout.read()
+        self.p.wait()
+        return out.strip().splitlines()[-1] if out.strip() else ""
+
+
+def quantile(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    h = (len(xs) - 1) * p
+    lo = int(h)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
+
+
+def ingestion():
+    """Events per CPU-second two ways: whole process (start-up included) at the full size,
+    and marginal (CPU difference between the full and a quarter-size run over the difference
+    in events), which cancels every client's fixed start-up cost alike."""
+    n, c, tokens = (40, 10, 2000) if QUICK else (100, 20, 2000)
+    small = n // 4
+    runs = 1 if QUICK else 3
+    mock = Mock(threads=1)
+    res = {k: [] for k in CLIENTS}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.json")
+        for _ in range(runs):
+            for name in CLIENTS:
+                row = []
+                for size in (small, n):
+                    cpu, rss, _, st = measured(client_cmd(name, mock.url("firehose"), size, c,
+                                                          tokens * 2, out, detail=False))
+                    events = json.load(open(out))["events"] if st == 0 else 0
+                    row.append((cpu, events, rss))
+                (c1, e1, _), (c2, e2, rss) = row
+                marginal = (e2 - e1) / (c2 - c1) if c2 > c1 else float("nan")
+                res[name].append((e2 / c2 if c2 else 0, marginal, c2, e2, rss))
+    mock.stop()
+    print("ingestion: firehose mock, %d streams x %d tokens (one event each), %d at a time; "
+          "median of %d runs" % (n, tokens, c, runs))
+    print("  %-16s %9s %8s %14s %16s %12s %8s" % (
+        "client", "events", "cpu_s", "events/cpu_s", "marginal ev/cpu_s", "us/event", "rss_MiB"))
+    whole, marg = {}, {}
+    for name in CLIENTS:
+        whole[name] = statistics.median(x[0] for x in res[name])
+        marg[name] = statistics.median(x[1] for x in res[name])
+        cpu = statistics.median(x[2] for x in res[name])
+        events = statistics.median(x[3] for x in res[name])
+        rss = max(x[4] for x in res[name])
+        print("  %-16s %9d %8.2f %14.0f %16.0f %12.2f %8.1f" % (
+            name, events, cpu, whole[name], marg[name], 1e6 / marg[name], rss / 1024))
+    for label, d in (("whole process", whole), ("marginal", marg)):
+        print("  %-13s sonde/python aiohttp = %4.1fx (target 10x)   sonde/node openai@6 = %4.1fx "
+              "(target 3x)   sonde = %.0f events/cpu_s (target 300,000)" % (
+                  label, d["sonde"] / d["python aiohttp"], d["sonde"] / d["node openai@6"],
+                  d["sonde"]))
+    print()
+
+
+def fidelity():
+    c = 200 if QUICK else 1000
+    n = 2 * c
+    print("fidelity: mock with fixed TTFT 200 ms and 20 ms between tokens, 50 tokens, %d "
+          "concurrent streams, %d requests; errors over the second wave (warm connections)" %
+          (c, n))
+    print("  %-16s %10s %10s %10s %10s %8s  %s" % ("client", "ttft p50", "ttft p99", "itl p50",
+                                                   "itl p99", "errors", "mock lateness"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in CLIENTS:
+            mock = Mock(threads=1)
+            out = os.path.join(tmp, "out.json")
+            _, _, _, st = measured(client_cmd(name, mock.url("fidelity"), n, c, 100, out))
+            late = mock.stop()
+            if st != 0:
+                print("  %-16s failed" % name)
+                continue
+            d = json.load(open(out))
+            reqs = [r for r in d["requests"] if r["i"] >= c and r["ttft"] is not None]
+            te = [abs(r["ttft"] - 200) for r in reqs]
+            ie = [abs(x - 20) for r in reqs for x in r["itl"]]
+            print("  %-16s %10.3f %10.3f %10.3f %10.3f %8d  %s" % (
+                name, quantile(te, 0.5), quantile(te, 0.99), quantile(ie, 0.5),
+                quantile(ie, 0.99), d["errors"], late.split(";", 1)[-1].strip()))
+    print("  (absolute error in ms; target for sonde: median <= 0.2, p99 <= 1)")
+    print()
+
+
+def scale():
+    n = 1000 if QUICK else 10000
+    mock = Mock(threads=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.json")
+        cpu, rss, wall, st = measured(client_cmd("sonde", mock.url("scale"), n, n, 60, out))
+        late = mock.stop()
+        d = json.load(open(out)) if st == 0 else {"events": 0, "errors": n, "requests": []}
+    print("scale: %d concurrent streams, 30 tokens each at 100 ms, TTFT 100 ms" % n)
+    print("  requests %d  errors %d  events %d  wall %.1f s  cpu %.1f s  peak RSS %.1f MiB "
+          "= %.1f KiB per stream (target 64)" % (len(d["requests"]), d["errors"], d["events"],
+                                                 wall, cpu, rss / 1024, rss / n))
+    print("  mock: %s" % late)
+    print()
+
+
+if __name__ == "__main__":
+    which = [a for a in sys.argv[2:] if not a.startswith("--")] or ["ingestion", "fidelity",
+                                                                    "scale"]
+    for w in which:
+        globals()[w]()

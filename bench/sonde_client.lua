@@ -1,0 +1,29 @@
+-- sonde's client for `make bench`: the same session, engine and stock openai-chat protocol
+-- that `sonde probe` uses, writing the figures the peer clients write.
+-- usage: sonde lua bench/sonde_client.lua URL MODEL N CONCURRENCY MAX_TOKENS OUT.json DETAIL
+-- (with DETAIL 0 only the counts are written, as the peers do)
+local cjson = require "cjson"
+local endpoint = require "sonde.endpoint"
+local session = require "sonde.session"
+
+local url, model, n, conc, max_tokens, path, detail = table.unpack(arg)
+local ep = endpoint.new { adapter = "openai_compat", base_url = url,
+    model_entry = { id = model }, label = "bench" }
+local out = { events = 0, requests = {}, errors = 0 }
+session.run {
+    endpoints = { ep }, n = math.tointeger(tonumber(n)),
+    concurrency = math.tointeger(tonumber(conc)),
+    max_tokens = math.tointeger(tonumber(max_tokens)), prompt_tokens = 8,
+    timeouts = { connect = 30000, first = 60000, idle = 60000, total = 600000 },
+    on_record = function(r)
+        out.events = out.events + r.nev
+        if r.class ~= "ok" then
+            out.errors = out.errors + 1
+        end
+        out.requests[#out.requests + 1] = detail == "0" and { i = r.seq - 1 }
+            or { i = r.seq - 1, ttft = r.ttft_ms, itl = r.itl_ms }
+    end,
+}
+local f = assert(io.open(path, "w"))
+f:write(cjson.encode(out))
+f:close()
