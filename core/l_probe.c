@@ -3,7 +3,8 @@
 **
 **   local eng = probe.new{ max_event = N, buffer_size = N }
 **   eng:add{ url, body, headers = {...}, auth_env, auth_header, at = ns, timeout_connect,
-**            timeout_first, timeout_idle, timeout_total (ms), max_response, http, insecure }
+**            timeout_first, timeout_idle, timeout_total (ms), max_response, http, insecure,
+**            fresh_connection, fast }
 **       -> id | nil, message, "bad_request"
 **   eng:step(wait_ms) -> n queued
 **   for id, kind, t_ns, name, data, wire_bytes, seq in eng:events() do ... end
@@ -345,6 +346,7 @@ static int l_add(lua_State *L)
     r.max_response = (size_t)sd_l_optint(L, 2, "max_response", 0);
     r.http_version = parse_http(L, sd_l_optstr(L, 2, "http", NULL));
     r.insecure = sd_l_optbool(L, 2, "insecure", 0);
+    r.fresh_connection = sd_l_optbool(L, 2, "fresh_connection", 0);
     if (lua_getfield(L, 2, "fast") != LUA_TNIL) {
         struct lfast *lf = luaL_checkudata(L, -1, FAST);
         r.fast = lf->f;
@@ -458,6 +460,7 @@ static int l_take(lua_State *L)
     set_num(L, "connect_ms", r.connect_ms);
     set_num(L, "tls_ms", r.tls_ms);
     set_num(L, "ttfb_ms", r.ttfb_ms);
+    set_num(L, "send_ms", r.send_ms);
     set_int(L, "bytes", (lua_Integer)r.bytes);
     lua_pushboolean(L, r.is_sse);
     lua_setfield(L, -2, "is_sse");

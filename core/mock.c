@@ -467,6 +467,11 @@ static enum MHD_Result start_stream(struct req *r)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    /* when the request arrived, on the monotonic clock every process here shares: lets a
+       client on the same machine split its TTFT into delivery and the mock's own delay */
+    char t0[32];
+    snprintf(t0, sizeof t0, "%lld", (long long)r->t0);
+    MHD_add_response_header(resp, "X-Mock-Received-Ns", t0);
     atomic_fetch_add(&r->m->streams, 1);
     r->phase = P_KEEPALIVE;
     r->t_wait_until = r->t0 + ms_ns(r->p->keepalive_ms);

@@ -57,7 +57,7 @@ struct xfer {
     char msg[CURL_ERROR_SIZE];
     char errbuf[CURL_ERROR_SIZE];
     long status, httpver;
-    double dns, conn, tls, ttfb;
+    double dns, conn, tls, ttfb, pre;
     size_t heap_idx;
     const struct sd_fast *fast;
     struct sd_fast_state fst;
@@ -396,17 +396,19 @@ static double us_to_ms(curl_off_t us)
 
 static void collect_info(struct xfer *x)
 {
-    curl_off_t dns = 0, conn = 0, app = 0, start = 0;
+    curl_off_t dns = 0, conn = 0, app = 0, start = 0, pre = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
     curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &x->httpver);
     curl_easy_getinfo(x->easy, CURLINFO_NAMELOOKUP_TIME_T, &dns);
     curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &conn);
     curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &app);
     curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
+    curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
     x->dns = us_to_ms(dns);
     x->conn = conn > dns ? us_to_ms(conn - dns) : 0;
     x->tls = app > conn ? us_to_ms(app - conn) : 0;
     x->ttfb = us_to_ms(start);
+    x->pre = us_to_ms(pre);
 }
 
 static void wipe_slist(struct curl_slist *l)
@@ -507,6 +509,21 @@ static void scan_deadlines(struct sd_probe *p, int64_t now)
     p->next_scan = next;
 }
 
+/* Run libcurl's timer if it is due: this is what starts a newly added transfer. */
+static void kick_timer(struct sd_probe *p)
+{
+    if (p->curl_deadline >= 0 && sd_clock_ns() >= p->curl_deadline) {
+        int running = 0;
+        p->curl_deadline = -1;
+        curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+}
+
+/*
+** Start every transfer whose intended time has come, one at a time: each is stamped and then
+** started by its own libcurl timer run, so that libcurl's per-transfer start-up (tens of
+** microseconds with many connections to one host) is not charged to the transfers after it.
+*/
 static void start_due(struct sd_probe *p, int64_t now)
 {
     while (p->nheap > 0 && p->heap[0]->t_intended <= now) {
@@ -528,6 +545,9 @@ static void start_due(struct sd_probe *p, int64_t now)
         int64_t d = xfer_deadline(x);
         if (d < p->next_scan)
             p->next_scan = d;
+        /* send now, not after the sockets that are ready: their events can wait, a request's
+           send time is what TTFT is measured from */
+        kick_timer(p);
     }
 }
 
@@ -683,6 +703,10 @@ static int configure(struct sd_probe *p, struct xfer *x, const struct sd_probe_r
                                     CURL_HTTP_VERSION_2TLS, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE};
     if (r->http_version >= 0 && r->http_version <= 3)
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, versions[r->http_version]);
+    if (r->fresh_connection) {
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (r->insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -754,10 +778,7 @@ static void wait_and_dispatch(struct sd_probe *p, int64_t now, int64_t until)
             mask |= CURL_CSELECT_ERR;
         curl_multi_socket_action(p->multi, evs[i].data.fd, mask, &running);
     }
-    if (p->curl_deadline >= 0 && sd_clock_ns() >= p->curl_deadline) {
-        p->curl_deadline = -1;
-        curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    }
+    kick_timer(p);
     read_done(p);
 }
 
@@ -818,6 +839,7 @@ int sd_probe_result(struct sd_probe *p, int id, struct sd_probe_result *res)
     res->connect_ms = x->conn;
     res->tls_ms = x->tls;
     res->ttfb_ms = x->ttfb;
+    res->send_ms = x->pre;
     res->bytes = x->bytes;
     res->is_sse = x->is_sse;
     res->unterminated = x->unterminated;

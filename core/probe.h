@@ -31,6 +31,7 @@ struct sd_probe_req {
     size_t max_response; /* cap on response bytes; 0: 64 MiB */
     int http_version;    /* 0: libcurl's default, 1: HTTP/1.1, 2: HTTP/2 (TLS), 3: HTTP/2 only */
     int insecure;        /* skip TLS verification (never the default) */
+    int fresh_connection; /* never reuse a connection: time DNS, connect and TLS every time */
     const struct sd_fast *fast; /* settle plain events in C (see fast.h); NULL: queue them all */
 };
 
@@ -58,6 +59,7 @@ struct sd_probe_result {
     long http_version; /* 11, 20, ... */
     int64_t t_intended, t_send, t_end, t_first_byte;
     double dns_ms, connect_ms, tls_ms, ttfb_ms; /* libcurl phases, from t_send */
+    double send_ms; /* from t_send until libcurl began sending the request */
     uint64_t bytes;
     int is_sse, unterminated;
     const char *body; /* the whole body when the response was not SSE */

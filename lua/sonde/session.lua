@@ -122,6 +122,10 @@ local function classify(ep, r, res)
     r.http_status = res.http_status
     r.http_version = res.http_version
     local h = errors.parse_headers(res.headers or "")
+    local received = tonumber(h["x-mock-received-ns"]) -- only sonde's own mock sends it
+    if received then
+        r.mock_delivery_ms = (math.tointeger(received) - r.t_send) / 1e6
+    end
     if r.script_error then
         r.class, r.message = "script_error", r.script_error.message
         return
@@ -217,6 +221,7 @@ local function finalize(ep, r, res)
     r.t_intended, r.t_send, r.t_end = res.t_intended, res.t_send, res.t_end
     r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms = res.dns_ms, res.connect_ms, res.tls_ms,
         res.ttfb_ms
+    r.send_ms = res.send_ms
     r.bytes = res.bytes
     merge_fast(ep, r, res.fast)
     timeline(r, res.timeline)
@@ -282,6 +287,7 @@ local function start(run, i, seq, at)
         timeout_connect = t.connect, timeout_first = t.first, timeout_idle = t.idle,
         timeout_total = t.total, max_response = run.opts.max_response,
         http = run.opts.http, insecure = run.opts.insecure,
+        fresh_connection = run.opts.fresh_connection,
         fast = not r.keep_text and ep.fast or nil,
     }
     if not id then
