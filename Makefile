@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 DEBS = build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-cjson lua-cjson-dev \
-       libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev lua-busted \
+       libcurl4-openssl-dev libsqlite3-dev libevent-dev libcjson-dev lua-busted \
        lua-check clang-format
 
 .PHONY: all deps configure build test demo bench clean install

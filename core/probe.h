@@ -28,9 +28,9 @@ struct sd_probe_req {
     const char *auth_header; /* e.g. "Authorization: Bearer " (the key is appended) */
     int64_t t_intended;      /* monotonic ns; 0 = now. A later time is held until due. */
     long timeout_connect_ms, timeout_first_ms, timeout_idle_ms, timeout_total_ms; /* 0: none */
-    size_t max_response; /* cap on response bytes; 0: 64 MiB */
-    int http_version;    /* 0: libcurl's default, 1: HTTP/1.1, 2: HTTP/2 (TLS), 3: HTTP/2 only */
-    int insecure;        /* skip TLS verification (never the default) */
+    size_t max_response;  /* cap on response bytes; 0: 64 MiB */
+    int http_version;     /* 0: libcurl's default, 1: HTTP/1.1, 2: HTTP/2 (TLS), 3: HTTP/2 only */
+    int insecure;         /* skip TLS verification (never the default) */
     int fresh_connection; /* never reuse a connection: time DNS, connect and TLS every time */
     const struct sd_fast *fast; /* settle plain events in C (see fast.h); NULL: queue them all */
 };
