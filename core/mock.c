@@ -21,12 +21,14 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -512,6 +514,11 @@ static void chat(struct loop *lp, struct evhttp_request *hr, const struct sd_moc
         return;
     }
     evhttp_connection_set_closecb(r->conn, on_close, r);
+    /* no Nagle delay: each event is its own small write, and evhttp leaves Nagle on */
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(r->conn);
+    int one = 1;
+    if (bev)
+        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     int64_t ready = t0;
     if (r->fault == SD_FAULT_SLOW_HEADERS)
         ready += ms_ns(p->slow_headers_ms);
@@ -612,7 +619,9 @@ static int loop_open(struct loop *lp, struct sd_mock *m, struct sockaddr_in *sa,
     lp->m = m;
     struct event_config *cfg = event_config_new();
     if (cfg)
-        event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER); /* timerfd, not ms */
+        /* timerfd rather than millisecond epoll timeouts; batched epoll_ctl changes */
+        event_config_set_flag(cfg,
+                              EVENT_BASE_FLAG_PRECISE_TIMER | EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
     lp->base = cfg ? event_base_new_with_config(cfg) : NULL;
     if (cfg)
         event_config_free(cfg);
