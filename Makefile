@@ -4,10 +4,13 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 DEBS = build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-cjson lua-cjson-dev \
-       libcurl4-openssl-dev libsqlite3-dev libevent-dev libcjson-dev lua-busted \
-       lua-check clang-format
+       libcurl4-openssl-dev libevent-dev libcjson-dev lua-busted \
+       lua-check clang-format nghttp2-proxy openssl iproute2
 
-.PHONY: all deps configure build test demo bench clean install
+# only for `make bench`: the peer clients it compares sonde with
+BENCH_DEBS = python3-aiohttp
+
+.PHONY: all deps bench-deps configure build test demo bench clean install
 
 all: build
 
@@ -34,8 +37,13 @@ test: build
 demo: build
 	$(BUILD)/sonde lua examples/demo.lua
 
-bench: build
-	bash bench/run.sh $(BUILD)
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEBS="$(BENCH_DEBS)"
+	@command -v node >/dev/null || $(MAKE) --no-print-directory deps DEBS="nodejs npm"
+	@[ -d bench/node_modules/openai ] || (cd bench && npm install --no-audit --no-fund)
+
+bench: build bench-deps
+	/usr/bin/python3 bench/run.py $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

@@ -703,7 +703,12 @@ static int configure(struct sd_probe *p, struct xfer *x, const struct sd_probe_r
                                     CURL_HTTP_VERSION_2TLS, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE};
     if (r->http_version >= 0 && r->http_version <= 3)
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, versions[r->http_version]);
-    if (r->fresh_connection) {
+    /* libcurl 7.88.1 (Debian 12) breaks a reused prior-knowledge HTTP/2 connection with
+       "Error in the HTTP2 framing layer" (curl issue #10634, fixed after 7.88.1 by pull
+       #10643): such transfers get a connection of their own. */
+    int h2c_bug =
+        r->http_version == 3 && curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+    if (r->fresh_connection || h2c_bug) {
         curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
         curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
     }
