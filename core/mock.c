@@ -50,8 +50,11 @@ enum phase {
     P_ABORT,
 };
 
+struct req;
+
 struct loop {
     struct sd_mock *m;
+    struct req *live; /* requests we hold, for shutting down cleanly */
     struct event_base *base;
     struct evhttp *http;
     struct evconnlistener *lis;
@@ -75,6 +78,7 @@ struct sd_mock {
 struct req {
     struct sd_mock *m;
     struct loop *lp;
+    struct req *prev, *next; /* in lp->live */
     struct evhttp_request *hr;
     struct evhttp_connection *conn;
     struct event *timer;
@@ -313,6 +317,12 @@ static unsigned plan(struct req *r, const char *body, size_t len, char *err, siz
 
 static void req_free(struct req *r)
 {
+    if (r->prev)
+        r->prev->next = r->next;
+    else if (r->lp && r->lp->live == r)
+        r->lp->live = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
     if (r->conn)
         evhttp_connection_set_closecb(r->conn, NULL, NULL);
     if (r->timer)
@@ -323,10 +333,16 @@ static void req_free(struct req *r)
     free(r);
 }
 
-/* The client went away while we held its request: libevent frees the request itself. */
+/*
+** The connection closed while we held its request. When the client went away (end of file)
+** libevent has detached the unfinished request from the connection and leaves freeing it to
+** us; when the server is shutting down it is still attached and libevent frees it.
+*/
 static void on_close(struct evhttp_connection *conn, void *arg)
 {
     struct req *r = arg;
+    if (r->hr && !evhttp_request_get_connection(r->hr))
+        evhttp_request_free(r->hr);
     r->conn = NULL;
     r->hr = NULL;
     req_free(r);
@@ -341,13 +357,23 @@ static void arm(struct req *r, int64_t t)
     evtimer_add(r->timer, &tv);
 }
 
-/* Drop the connection without ending the chunked body: the client sees a cut stream. */
+/*
+** Drop the connection without ending the chunked body: the client sees a cut stream. The
+** socket is shut down and libevent's own close path (and on_close) frees the request;
+** freeing the connection here instead would leak the request it is in the middle of.
+*/
 static void abort_stream(struct req *r)
 {
-    struct evhttp_connection *conn = r->conn;
-    req_free(r); /* clears our close callback first */
-    if (conn)
-        evhttp_connection_free(conn);
+    struct bufferevent *bev = r->conn ? evhttp_connection_get_bufferevent(r->conn) : NULL;
+    if (r->timer)
+        evtimer_del(r->timer);
+    r->phase = P_ABORT;
+    if (bev && bufferevent_getfd(bev) >= 0) {
+        shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+        bufferevent_enable(bev, EV_READ); /* so that the loop sees the end of the socket */
+    } else {
+        req_free(r);
+    }
 }
 
 /* Produce every piece that is due into r->chunk; returns when nothing more is due. */
@@ -481,6 +507,10 @@ static void chat(struct loop *lp, struct evhttp_request *hr, const struct sd_moc
     r->hr = hr;
     r->p = p;
     r->t0 = t0;
+    r->next = lp->live;
+    if (lp->live)
+        lp->live->prev = r;
+    lp->live = r;
     uint64_t n = atomic_fetch_add(&m->next_req, 1);
     sd_rng_seed(&r->rng, m->seed ^ (n * 0x9E3779B97F4A7C15ull));
     snprintf(r->id, sizeof r->id, "chatcmpl-mock-%llu", (unsigned long long)n);
@@ -730,6 +760,18 @@ void sd_mock_stop(struct sd_mock *m)
             pthread_join(m->loop[i].thr, NULL);
     for (int i = 0; i < m->nloop; i++) {
         struct loop *lp = &m->loop[i];
+        /* finish what we still hold (the loops have stopped), so that evhttp_free below
+           finds only completed requests, which it frees with their connections */
+        while (lp->live) {
+            struct req *r = lp->live;
+            if (r->hr && evhttp_request_get_connection(r->hr)) {
+                if (r->phase == P_WAIT)
+                    send_json(r->hr, 503, sd_wire_error_body(503), 0);
+                else
+                    evhttp_send_reply_end(r->hr);
+            }
+            req_free(r);
+        }
         if (lp->http)
             evhttp_free(lp->http); /* closes every connection; their requests are freed */
         if (lp->base)

@@ -8,6 +8,8 @@
 ** accumulate; the lateness of every event actually written is kept (sd_mock_stats).
 **
 ** It is not a load generator and not a model: the text it streams is filler words.
+** The process must ignore SIGPIPE (the sonde host does): a client that hangs up mid-write
+** would otherwise end it.
 */
 #ifndef SONDE_MOCK_H
 #define SONDE_MOCK_H

@@ -356,6 +356,18 @@ describe("the command line", function()
         assert.truthy(t:find("no provider adapter 'nosuchprovider'", 1, true))
     end)
 
+    it("says so when the open-files limit caps the concurrency, and still completes", function()
+        local p = io.popen(string.format("ulimit -S -n 256; ulimit -H -n 256; %s probe " ..
+            "--base-url %s --model ok -n 300 -c 300 --format json 2>&1; echo rc=$?", bin,
+            srv.url("ok")))
+        local t = p:read("a")
+        p:close()
+        local rc = tonumber(t:match("rc=(%d+)%s*$"))
+        assert.are.equal(0, rc, t)
+        assert.truthy(t:find("300 concurrent streams need an open-files limit", 1, true), t)
+        assert.truthy(t:find('"ok":300', 1, true), t)
+    end)
+
     it("reports a connection refused as connect_error", function()
         local t, rc = sh("probe --base-url http://127.0.0.1:1/v1 --model m -n 2 --format json")
         assert.are.equal(0, rc)
