@@ -7,6 +7,7 @@
 **   sys.usage() -> { cpu_s, user_s, sys_s, maxrss_kb }
 **   sys.block_signals()   block SIGINT/SIGTERM in this thread and threads started later
 **   sys.wait_signal()     wait for one of them; returns its name
+**   sys.take_signal()     the name of one that is pending, without waiting, or nil
 **   sys.nofile(want) -> soft limit in force after trying to raise it to want
 */
 #include "host.h"
@@ -93,6 +94,20 @@ static int l_wait_signal(lua_State *L)
     return 1;
 }
 
+/* The name of a blocked SIGINT/SIGTERM that is pending (and now taken), or nil. */
+static int l_take_signal(lua_State *L)
+{
+    sigset_t s;
+    struct timespec zero = {0, 0};
+    term_set(&s);
+    int sig = sigtimedwait(&s, NULL, &zero);
+    if (sig == SIGINT || sig == SIGTERM)
+        lua_pushstring(L, sig == SIGINT ? "SIGINT" : "SIGTERM");
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 static int l_nofile(lua_State *L)
 {
     lua_pushinteger(L, sd_probe_raise_nofile((long)luaL_checkinteger(L, 1)));
@@ -101,10 +116,16 @@ static int l_nofile(lua_State *L)
 
 int luaopen_sonde_sys(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"now_ns", l_now_ns},           {"wall_ms", l_wall_ms}, {"sleep_ms", l_sleep_ms},
-        {"isatty", l_isatty},           {"usage", l_usage},     {"block_signals", l_block_signals},
-        {"wait_signal", l_wait_signal}, {"nofile", l_nofile},   {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"now_ns", l_now_ns},
+                                   {"wall_ms", l_wall_ms},
+                                   {"sleep_ms", l_sleep_ms},
+                                   {"isatty", l_isatty},
+                                   {"usage", l_usage},
+                                   {"block_signals", l_block_signals},
+                                   {"wait_signal", l_wait_signal},
+                                   {"take_signal", l_take_signal},
+                                   {"nofile", l_nofile},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;
 }

@@ -341,7 +341,9 @@ local function reachable(want)
 end
 
 -- opts: see M.defaults, plus endpoints = { endpoint... }, rate, arrival, burstiness,
--- on_record(r), keep_text. Returns the list of records, in the order they finished.
+-- on_record(r), keep_text, and stop() (asked between steps: when it returns true every
+-- request not yet done is cancelled and recorded as such). Returns the list of records, in
+-- the order they finished, and whether the run was stopped.
 function M.run(opts)
     for k, v in pairs(M.defaults) do
         if opts[k] == nil then
@@ -406,7 +408,15 @@ function M.run(opts)
         end
     end
     refill()
+    local stopped = false
     while next(run.inflight) do
+        if not stopped and opts.stop and opts.stop() then
+            stopped = true
+            open_loop = true -- no more refills
+            for id in pairs(run.inflight) do
+                eng:cancel(id, "cancelled")
+            end
+        end
         eng:step(100)
         for id, kind, t, name, data, _, place in eng:events() do
             if kind == "done" then
@@ -425,7 +435,7 @@ function M.run(opts)
         refill()
     end
     eng:close()
-    return run.records
+    return run.records, stopped
 end
 
 return M

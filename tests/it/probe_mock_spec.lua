@@ -368,6 +368,29 @@ describe("the command line", function()
         assert.truthy(t:find('"ok":300', 1, true), t)
     end)
 
+    it("stops cleanly on SIGINT: cancels what is in flight, still reports and writes", function()
+        local out = os.tmpname()
+        local p = io.popen(string.format("%s probe --base-url %s --model clock -n 50 -c 2 " ..
+            "--format json --out %s > %s.json 2>%s.err & pid=$!; sleep 1; kill -INT $pid; " ..
+            "wait $pid; echo rc=$?", bin, srv.url("clock"), out, out, out))
+        local t = p:read("a")
+        p:close()
+        assert.truthy(t:find("rc=130", 1, true), t)
+        local f = io.open(out .. ".json")
+        local s = require("cjson").decode(f:read("a")).endpoints[1]
+        f:close()
+        assert.is_true(s.n < 50 and s.ok >= 2, s.n .. " requests, " .. s.ok .. " ok")
+        assert.are.equal(s.n - s.ok, s.errors.cancelled)
+        local lines = 0
+        for _ in io.lines(out) do
+            lines = lines + 1
+        end
+        assert.are.equal(s.n, lines)
+        os.remove(out)
+        os.remove(out .. ".json")
+        os.remove(out .. ".err")
+    end)
+
     it("reports a connection refused as connect_error", function()
         local t, rc = sh("probe --base-url http://127.0.0.1:1/v1 --model m -n 2 --format json")
         assert.are.equal(0, rc)

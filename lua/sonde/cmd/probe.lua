@@ -5,6 +5,7 @@ local endpoint = require "sonde.endpoint"
 local report = require "sonde.report"
 local session = require "sonde.session"
 local summary = require "sonde.summary"
+local sys = require "sonde.sys"
 
 local M = {}
 
@@ -107,7 +108,11 @@ function M.run(argv)
             error({ message = "cannot write " .. opts.out .. ": " .. err }, 0)
         end
     end
-    local records = session.run {
+    -- Ctrl-C (or SIGTERM) ends the run cleanly: requests in flight are cancelled, and what
+    -- was measured is still reported and written
+    sys.block_signals()
+    local signal
+    local records, stopped = session.run {
         endpoints = eps, n = opts.requests, concurrency = opts.concurrency, rate = opts.rate,
         arrival = opts.arrival, burstiness = opts.burstiness, seed = opts.seed,
         max_tokens = opts.max_tokens, prompt_tokens = opts.prompt_tokens,
@@ -119,6 +124,10 @@ function M.run(argv)
         on_record = out and function(r)
             out:write(report.record_line(r), "\n")
         end,
+        stop = function()
+            signal = signal or sys.take_signal()
+            return signal ~= nil
+        end,
     }
     if out then
         out:close()
@@ -128,6 +137,10 @@ function M.run(argv)
         io.stdout:write(report.json(sums), "\n")
     else
         io.stdout:write(report.table(sums, summary.metrics))
+    end
+    if stopped then
+        io.stderr:write("sonde: stopped by ", signal, "; requests in flight were cancelled\n")
+        return 130
     end
     return 0
 end
