@@ -159,9 +159,7 @@ static int l_pick(lua_State *L)
 int luaopen_sonde_json(lua_State *L)
 {
     static const luaL_Reg metas[] = {{"__gc", plan_gc}, {NULL, NULL}};
-    luaL_newmetatable(L, PLAN);
-    luaL_setfuncs(L, metas, 0);
-    lua_pop(L, 1);
+    sd_l_newclass(L, PLAN, metas, NULL);
     lua_createtable(L, 0, 3);
     lua_newtable(L); /* json.composite: a unique value */
     lua_pushvalue(L, -1);

@@ -175,14 +175,8 @@ int luaopen_sonde_mock(lua_State *L)
     static const luaL_Reg fns[] = {{"start", l_start}, {NULL, NULL}};
     static const luaL_Reg methods[] = {
         {"port", l_port}, {"stats", l_stats}, {"stop", l_stop}, {NULL, NULL}};
-    static const luaL_Reg metas[] = {
-        {"__gc", l_stop}, {"__close", l_stop}, {"__index", NULL}, {NULL, NULL}};
-    luaL_newmetatable(L, SERVER);
-    luaL_setfuncs(L, metas, 0);
-    luaL_newlibtable(L, methods);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    static const luaL_Reg metas[] = {{"__gc", l_stop}, {"__close", l_stop}, {NULL, NULL}};
+    sd_l_newclass(L, SERVER, metas, methods);
     luaL_newlib(L, fns);
     return 1;
 }

@@ -545,29 +545,15 @@ int luaopen_sonde_probe(lua_State *L)
                                        {"cancel", l_cancel}, {"take", l_take},
                                        {"active", l_active}, {"pending", l_pending},
                                        {"close", l_close},   {NULL, NULL}};
-    static const luaL_Reg metas[] = {
-        {"__gc", l_close}, {"__close", l_close}, {"__index", NULL}, {NULL, NULL}};
-    luaL_newmetatable(L, FAST);
-    lua_pushcfunction(L, fast_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pop(L, 1);
+    static const luaL_Reg metas[] = {{"__gc", l_close}, {"__close", l_close}, {NULL, NULL}};
+    static const luaL_Reg fast_metas[] = {{"__gc", fast_gc}, {NULL, NULL}};
+    static const luaL_Reg tl_metas[] = {{"__gc", tl_gc}, {"__len", tl_len}, {NULL, NULL}};
     static const luaL_Reg tl_methods[] = {{"kinds", tl_kinds},       {"times", tl_times},
                                           {"bytes", tl_bytes},       {"gaps", tl_gaps},
                                           {"set_kind", tl_set_kind}, {NULL, NULL}};
-    luaL_newmetatable(L, TIMELINE);
-    lua_pushcfunction(L, tl_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, tl_len);
-    lua_setfield(L, -2, "__len");
-    luaL_newlib(L, tl_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-    luaL_newmetatable(L, ENGINE);
-    luaL_setfuncs(L, metas, 0);
-    luaL_newlibtable(L, methods);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    sd_l_newclass(L, FAST, fast_metas, NULL);
+    sd_l_newclass(L, TIMELINE, tl_metas, tl_methods);
+    sd_l_newclass(L, ENGINE, metas, methods);
     luaL_newlib(L, fns);
     return 1;
 }

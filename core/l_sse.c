@@ -123,14 +123,8 @@ int luaopen_sonde_sse(lua_State *L)
     static const luaL_Reg fns[] = {{"new", l_new}, {"parse", l_parse}, {NULL, NULL}};
     static const luaL_Reg methods[] = {
         {"feed", l_feed}, {"finish", l_finish}, {"close", l_close}, {NULL, NULL}};
-    static const luaL_Reg metas[] = {
-        {"__gc", l_close}, {"__close", l_close}, {"__index", NULL}, {NULL, NULL}};
-    luaL_newmetatable(L, PARSER);
-    luaL_setfuncs(L, metas, 0);
-    luaL_newlibtable(L, methods);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    static const luaL_Reg metas[] = {{"__gc", l_close}, {"__close", l_close}, {NULL, NULL}};
+    sd_l_newclass(L, PARSER, metas, methods);
     luaL_newlib(L, fns);
     return 1;
 }

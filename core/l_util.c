@@ -60,3 +60,15 @@ int sd_l_optbool(lua_State *L, int idx, const char *k, int def)
     lua_pop(L, 1);
     return v;
 }
+
+void sd_l_newclass(lua_State *L, const char *name, const luaL_Reg *metas, const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, name);
+    luaL_setfuncs(L, metas, 0);
+    if (methods) {
+        lua_newtable(L);
+        luaL_setfuncs(L, methods, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+}

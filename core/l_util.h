@@ -13,6 +13,12 @@ double sd_l_optnum(lua_State *L, int idx, const char *k, double def);
 const char *sd_l_optstr(lua_State *L, int idx, const char *k, const char *def);
 int sd_l_optbool(lua_State *L, int idx, const char *k, int def);
 
+#include <lauxlib.h>
+
+/* Create the metatable `name` (as liolib does): the metamethods, and the methods (may be
+   NULL) as its __index. Leaves nothing on the stack. */
+void sd_l_newclass(lua_State *L, const char *name, const luaL_Reg *metas, const luaL_Reg *methods);
+
 struct sd_jplan;
 
 /* Fill paths at..at+n-1 of p from the Lua list of paths at idx; returns n, or -(k) when the

@@ -10,6 +10,7 @@
 #include "probe.h"
 
 #include "clock.h"
+#include "buf.h"
 #include "sse.h"
 
 #include <curl/curl.h>
@@ -26,11 +27,6 @@
 #define MAX_HEADER_BYTES 32768
 
 enum xstate { X_FREE, X_PENDING, X_ACTIVE, X_DONE };
-
-struct buf {
-    char *p;
-    size_t len, cap;
-};
 
 /* Every event of a response: 13 bytes each, kept in C so that settled events cost no Lua. */
 struct timeline {
@@ -52,7 +48,7 @@ struct xfer {
     long to_first, to_idle;
     size_t max_response;
     uint64_t bytes, sse_err_off;
-    struct buf raw, head;
+    struct sd_buf raw, head;
     const char *code;
     char msg[CURL_ERROR_SIZE];
     char errbuf[CURL_ERROR_SIZE];
@@ -84,35 +80,11 @@ struct sd_probe {
     int64_t next_scan;
     struct qitem *q;
     size_t qlen, qhead, qcap;
-    struct buf arena;
+    struct sd_buf arena;
     struct sd_probe_ev cur;
     size_t max_event;
     long buffer_size;
 };
-
-static int buf_add(struct buf *b, const void *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 512;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np)
-            return -1;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
 
 static int tl_push(struct timeline *tl, int64_t t, size_t bytes, int kind)
 {
@@ -172,10 +144,10 @@ static int queue_push(struct sd_probe *p, int id, enum sd_probe_ev_kind kind, in
         it->ev.data_len = sev->data_len;
         it->ev.done_marker = sev->done;
         it->name_off = p->arena.len;
-        if (buf_add(&p->arena, sev->name, sev->name_len + 1))
+        if (sd_buf_add(&p->arena, sev->name, sev->name_len + 1))
             return -1;
         it->data_off = p->arena.len;
-        if (buf_add(&p->arena, sev->data, sev->data_len + 1))
+        if (sd_buf_add(&p->arena, sev->data, sev->data_len + 1))
             return -1;
     }
     p->qlen++;
@@ -306,7 +278,7 @@ static size_t write_cb(char *ptr, size_t size, size_t n, void *ud)
     if (!x->content_checked)
         check_content_type(x);
     if (!x->is_sse)
-        return buf_add(&x->raw, ptr, len) ? 0 : len;
+        return sd_buf_add(&x->raw, ptr, len) ? 0 : len;
     x->now = now;
     int rc = sd_sse_feed(&x->sse, ptr, len, on_sse, x);
     if (rc) {
@@ -326,7 +298,7 @@ static size_t header_cb(char *ptr, size_t size, size_t n, void *ud)
     if (len >= 5 && memcmp(ptr, "HTTP/", 5) == 0)
         x->head.len = 0; /* a new response (after a 100 Continue or a redirect) */
     if (x->head.len + len <= MAX_HEADER_BYTES)
-        buf_add(&x->head, ptr, len);
+        sd_buf_add(&x->head, ptr, len);
     return len;
 }
 
@@ -591,8 +563,8 @@ static void free_xfer(struct xfer *x)
     release_easy(x);
     if (x->is_sse && x->state != X_DONE)
         sd_sse_free(&x->sse);
-    buf_free(&x->raw);
-    buf_free(&x->head);
+    sd_buf_free(&x->raw);
+    sd_buf_free(&x->head);
     tl_free(&x->tl);
     free(x);
 }
@@ -617,7 +589,7 @@ void sd_probe_free(struct sd_probe *p)
     free(p->free_ids);
     free(p->heap);
     free(p->q);
-    buf_free(&p->arena);
+    sd_buf_free(&p->arena);
     free(p);
 }
 

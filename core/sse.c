@@ -22,31 +22,9 @@ void sd_sse_init(struct sd_sse *p, size_t max_event)
 
 void sd_sse_free(struct sd_sse *p)
 {
-    free(p->line.p);
-    free(p->data.p);
-    free(p->name.p);
-    p->line.p = p->data.p = p->name.p = NULL;
-    p->line.len = p->data.len = p->name.len = 0;
-    p->line.cap = p->data.cap = p->name.cap = 0;
-}
-
-static int buf_append(struct sd_sse_buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np)
-            return -1;
-        b->p = np;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
+    sd_buf_free(&p->line);
+    sd_buf_free(&p->data);
+    sd_buf_free(&p->name);
 }
 
 static int fail(struct sd_sse *p, int err)
@@ -111,12 +89,12 @@ static int process_line(struct sd_sse *p, const char *s, size_t n, size_t wire, 
     if (flen == 4 && memcmp(s, "data", 4) == 0) {
         if (p->data.len + vlen + 1 > p->max_event)
             return fail(p, SD_SSE_EOVERSIZE);
-        if (buf_append(&p->data, v, vlen) || buf_append(&p->data, "\n", 1))
+        if (sd_buf_add(&p->data, v, vlen) || sd_buf_add(&p->data, "\n", 1))
             return fail(p, SD_SSE_ENOMEM);
         p->have_data = 1;
     } else if (flen == 5 && memcmp(s, "event", 5) == 0) {
         p->name.len = 0;
-        if (buf_append(&p->name, v, vlen))
+        if (sd_buf_add(&p->name, v, vlen))
             return fail(p, SD_SSE_ENOMEM);
     }
     /* "id", "retry" and unknown fields are ignored, as the spec says. */
@@ -131,7 +109,7 @@ static size_t skip_bom(struct sd_sse *p, const char *buf, size_t len)
         if ((unsigned char)buf[i] != bom[p->bom_checked]) {
             /* Not a BOM after all: the bytes matched so far were content. */
             if (p->bom_checked > 0 && p->bom_checked < 3)
-                buf_append(&p->line, (const char *)bom, (size_t)p->bom_checked);
+                sd_buf_add(&p->line, (const char *)bom, (size_t)p->bom_checked);
             p->bom_checked = 3;
             return i;
         }
@@ -169,7 +147,7 @@ int sd_sse_feed(struct sd_sse *p, const char *buf, size_t len, sd_sse_cb cb, voi
                 p->offset += len - i;
                 return fail(p, SD_SSE_EOVERSIZE);
             }
-            if (buf_append(&p->line, buf + i, len - i))
+            if (sd_buf_add(&p->line, buf + i, len - i))
                 return fail(p, SD_SSE_ENOMEM);
             p->offset += len - i;
             return 0;
@@ -179,7 +157,7 @@ int sd_sse_feed(struct sd_sse *p, const char *buf, size_t len, sd_sse_cb cb, voi
         int rc;
         if (p->line.len) {
             size_t wire = p->line.len + (j - i) + 1;
-            if (buf_append(&p->line, buf + i, j - i))
+            if (sd_buf_add(&p->line, buf + i, j - i))
                 return fail(p, SD_SSE_ENOMEM);
             rc = process_line(p, p->line.p, p->line.len, wire, cb, ud);
             p->line.len = 0;

@@ -12,6 +12,8 @@
 #ifndef SONDE_SSE_H
 #define SONDE_SSE_H
 
+#include "buf.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,13 +41,8 @@ struct sd_sse_event {
 /* Return 0 to go on, nonzero to stop parsing (sd_sse_feed then returns SD_SSE_ESTOPPED). */
 typedef int (*sd_sse_cb)(void *ud, const struct sd_sse_event *ev);
 
-struct sd_sse_buf {
-    char *p;
-    size_t len, cap;
-};
-
 struct sd_sse {
-    struct sd_sse_buf line, data, name;
+    struct sd_buf line, data, name;
     size_t max_event;   /* cap on one event's size; 0 means 1 MiB */
     uint64_t offset;    /* bytes consumed so far */
     size_t event_bytes; /* wire bytes since the last dispatch */

@@ -30,10 +30,27 @@ end
 
 -- JSON for scripts: decode returns nil, message instead of raising, so a provider's malformed
 -- JSON is a protocol violation, not a script error; plan/pick read a few paths without
--- building tables (sonde.json), for the per-event path.
+-- building tables (sonde.json), for the per-event path; value and integer read fields.
 local pick = require "sonde.json"
+local function value(x)
+    if x == cjson.null then
+        return nil
+    end
+    return x
+end
+
 local json = {
     null = cjson.null,
+    -- x, or nil when it is JSON null
+    value = value,
+    -- a count as an integer (cjson decodes every number as a float), or nil
+    integer = function(x)
+        x = value(x)
+        if type(x) ~= "number" then
+            return nil
+        end
+        return math.tointeger(x) or math.floor(x + 0.5)
+    end,
     encode = cjson.encode,
     plan = pick.plan,
     pick = pick.pick,

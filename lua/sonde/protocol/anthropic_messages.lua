@@ -2,22 +2,7 @@
 -- named events: message_start, content_block_start/delta/stop (thinking_delta, text_delta,
 -- input_json_delta, signature_delta), message_delta (stop_reason, usage), message_stop, ping,
 -- error. Loaded as a sandboxed script; returns the same normalised deltas as openai-chat.
-local null = json.null
-
-local function val(x)
-    if x == null then
-        return nil
-    end
-    return x
-end
-
-local function int(x)
-    x = val(x)
-    if type(x) ~= "number" then
-        return nil
-    end
-    return math.tointeger(x) or math.floor(x + 0.5)
-end
+local val, int = json.value, json.integer
 
 local FINISH = {
     end_turn = "stop", stop_sequence = "stop", pause_turn = "stop",

@@ -7,22 +7,7 @@
 --   { type = "usage", input, output, reasoning, cached }
 --   { type = "finish", reason }           reason: stop | length | tool_calls | content_filter
 --   { type = "error", class, message }    { type = "done" }
-local null = json.null
-
-local function val(x)
-    if x == null then
-        return nil
-    end
-    return x
-end
-
-local function int(x)
-    x = val(x)
-    if type(x) ~= "number" then
-        return nil
-    end
-    return math.tointeger(x) or math.floor(x + 0.5)
-end
+local val, int = json.value, json.integer
 
 -- Text of a code that may be a number (cjson decodes 400 as 400.0).
 local function code_text(x)

@@ -1,2 +1,0 @@
-# Empty dependencies file for sonde.
-# This may be replaced when dependencies are built.

@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libsonde_core.a"
-)
