@@ -745,7 +745,10 @@ static void wait_and_dispatch(struct sd_probe *p, int64_t now, int64_t until)
         n = epoll_wait(p->epfd, evs, 256, (int)((dt + 999999) / 1000000));
     }
     int running = 0;
-    for (int i = 0; i < n; i++) {
+    /* stop once a few items wait for the caller: the other sockets stay ready
+       (epoll is level-triggered) and are read on the next step, so the caller handles a few
+       completions at a time rather than a burst while no socket is read */
+    for (int i = 0; i < n && p->qlen < 8; i++) {
         int mask = 0;
         if (evs[i].events & (EPOLLIN | EPOLLHUP))
             mask |= CURL_CSELECT_IN;
