@@ -2,9 +2,10 @@
 benchmark clients are (read the stream line by line, json.loads every data: line), run with
 Debian's /usr/bin/python3 and python3-aiohttp.
 
-usage: aiohttp_client.py URL MODEL N CONCURRENCY MAX_TOKENS OUT.json DETAIL
+usage: aiohttp_client.py URL MODEL N CONCURRENCY MAX_TOKENS OUT.json DETAIL [RATE]
 Writes {"events": n, "errors": n, "requests": [{"i", "ttft", "itl"}]} (ms, time.perf_counter);
-i is the order in which requests started; with DETAIL 0 only the counts are written.
+i is the order in which requests started; with DETAIL 0 only the counts are written. With a
+RATE above 0, request i starts at i/RATE seconds (open loop) and CONCURRENCY is not used.
 """
 import asyncio
 import json
@@ -45,14 +46,19 @@ async def one(session, url, model, max_tokens, out, i):
 
 async def main():
     url, model, n, conc, max_tokens, path, detail = sys.argv[1:8]
+    rate = float(sys.argv[8]) if len(sys.argv) > 8 else 0.0
     n, conc, max_tokens = int(n), int(conc), int(max_tokens)
     out = {"events": 0, "errors": 0, "requests": []}
     started = [0]
-    sem = asyncio.Semaphore(conc)
-    connector = aiohttp.TCPConnector(limit=conc)
+    sem = asyncio.Semaphore(conc if rate <= 0 else n)
+    connector = aiohttp.TCPConnector(limit=conc if rate <= 0 else 0)
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        async def guarded():
+        t0 = time.perf_counter()
+
+        async def guarded(k):
+            if rate > 0:
+                await asyncio.sleep(max(0.0, t0 + k / rate - time.perf_counter()))
             async with sem:
                 i = started[0]
                 started[0] += 1
@@ -60,7 +66,7 @@ async def main():
                     await one(session, url + "/chat/completions", model, max_tokens, out, i)
                 except Exception:  # a failed request is counted, not fatal
                     out["errors"] += 1
-        await asyncio.gather(*(guarded() for _ in range(n)))
+        await asyncio.gather(*(guarded(k) for k in range(n)))
     if detail == "0":
         out["requests"] = [{"i": r["i"]} for r in out["requests"]]
     with open(path, "w") as f:

@@ -27,8 +27,9 @@ SONDE = os.path.join(BUILD, "sonde")
 ENV = dict(os.environ, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
 
 
-def client_cmd(name, url, n, c, max_tokens, out, detail=True):
-    args = [url, "bench", str(n), str(c), str(max_tokens), out, "1" if detail else "0"]
+def client_cmd(name, url, n, c, max_tokens, out, detail=True, rate=0):
+    args = [url, "bench", str(n), str(c), str(max_tokens), out, "1" if detail else "0",
+            str(rate)]
     if name == "sonde":
         return [SONDE, "lua", os.path.join(ROOT, "bench/sonde_client.lua")] + args
     if name == "node openai@6":
@@ -128,17 +129,24 @@ def fidelity():
 
 
 def fidelity_at(c):
-    n = 2 * c
-    print("fidelity: mock with fixed TTFT 200 ms and 20 ms between tokens, 50 tokens, %d "
-          "concurrent streams, %d requests; errors over the second wave (warm connections)" %
-          (c, n))
+    """c concurrent streams reached the way real traffic reaches them: arrivals spread at a
+    constant rate, so that the streams' events are not all due in the same millisecond of
+    every 20 ms period (fixed timing and a simultaneous start would lock them in phase).
+    Each stream lasts 200 + 49 * 20 = 1,180 ms, so c / 1.18 arrivals a second keep about c
+    open; the first c requests (the ramp) are left out of the figures."""
+    rate = c / 1.18
+    n = 3 * c
+    print("fidelity: mock with fixed TTFT 200 ms and 20 ms between tokens, 50 tokens; %d "
+          "streams open at once (%.0f arrivals/s, %d requests, the first %d left out)" %
+          (c, rate, n, c))
     print("  %-16s %10s %10s %10s %10s %8s  %s" % ("client", "ttft p50", "ttft p99", "itl p50",
                                                    "itl p99", "errors", "mock lateness"))
     with tempfile.TemporaryDirectory() as tmp:
         for name in CLIENTS:
             mock = Mock(threads=1)
             out = os.path.join(tmp, "out.json")
-            _, _, _, st = measured(client_cmd(name, mock.url("fidelity"), n, c, 100, out))
+            _, _, _, st = measured(client_cmd(name, mock.url("fidelity"), n, c, 100, out,
+                                              rate=rate))
             late = mock.stop()
             if st != 0:
                 print("  %-16s failed" % name)

@@ -1,12 +1,15 @@
 -- sonde's client for `make bench`: the same session, engine and stock openai-chat protocol
 -- that `sonde probe` uses, writing the figures the peer clients write.
 -- usage: sonde lua bench/sonde_client.lua URL MODEL N CONCURRENCY MAX_TOKENS OUT.json DETAIL
--- (with DETAIL 0 only the counts are written, as the peers do)
+--        [RATE]
+-- (with DETAIL 0 only the counts are written, as the peers do; with a RATE above 0, request i
+-- is scheduled at i/RATE seconds, open loop, and CONCURRENCY is not used)
 local cjson = require "cjson"
 local endpoint = require "sonde.endpoint"
 local session = require "sonde.session"
 
-local url, model, n, conc, max_tokens, path, detail = table.unpack(arg)
+local url, model, n, conc, max_tokens, path, detail, rate = table.unpack(arg)
+rate = tonumber(rate or "0")
 local ep = endpoint.new { adapter = "openai_compat", base_url = url,
     model_entry = { id = model }, label = "bench" }
 local out = { events = 0, requests = {}, errors = 0 }
@@ -14,6 +17,7 @@ session.run {
     endpoints = { ep }, n = math.tointeger(tonumber(n)),
     concurrency = math.tointeger(tonumber(conc)),
     max_tokens = math.tointeger(tonumber(max_tokens)), prompt_tokens = 8,
+    rate = rate > 0 and rate or nil, arrival = "constant",
     timeouts = { connect = 30000, first = 60000, idle = 60000, total = 600000 },
     on_record = function(r)
         out.events = out.events + r.nev
