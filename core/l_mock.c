@@ -2,7 +2,7 @@
 ** l_mock.c: sonde.mock's C half. lua/sonde/mock.lua checks and normalises profiles; this file
 ** copies the normalised tables into C structs and starts the server.
 **
-**   local srv = mockc.start{ host, port, seed, threads, max_connections, profiles = {...} }
+**   local srv = mockc.start{ host, port, seed, threads, profiles = {...} }
 **       -> server | nil, message
 **   srv:port(), srv:stats() -> { requests, streams, events, late_over_1ms, max_late_ms,
 **                                late_hist = { [i] = count of events late by [50(i-1), 50i) us } }
@@ -96,7 +96,6 @@ static int l_start(lua_State *L)
     o.port = (int)sd_l_optint(L, 1, "port", 0);
     o.seed = (uint64_t)sd_l_optint(L, 1, "seed", 1);
     o.threads = (int)sd_l_optint(L, 1, "threads", 1);
-    o.max_connections = (unsigned)sd_l_optint(L, 1, "max_connections", 20000);
     if (lua_getfield(L, 1, "profiles") != LUA_TTABLE)
         return luaL_argerror(L, 1, "profiles must be a list");
     int n = (int)luaL_len(L, -1);

@@ -94,7 +94,7 @@ struct req {
     struct sd_wire_ctx wire;
     char id[48];
     char *out;
-    size_t out_cap, out_len, out_off;
+    size_t out_cap, out_len;
 };
 
 /* ---- lateness bookkeeping ---- */
@@ -161,7 +161,6 @@ static void next_chunk(struct req *r, int64_t now)
                               p->usage == SD_USAGE_EVERY ? &u : NULL);
         r->out_len = w > 0 ? (size_t)w : 0;
     }
-    r->out_off = 0;
     r->chunks++;
     if (r->emitted >= total)
         r->phase = P_TAIL;
@@ -183,7 +182,6 @@ static void tail(struct req *r)
     int c = sd_wire_done(r->out + len, r->out_cap - len);
     len += c > 0 ? (size_t)c : 0;
     r->out_len = len;
-    r->out_off = 0;
     r->phase = P_END;
 }
 
@@ -203,7 +201,6 @@ static int mid_stream_fault(struct req *r, int64_t now)
             len += d > 0 ? (size_t)d : 0;
         }
         r->out_len = len;
-        r->out_off = 0;
         r->phase = P_END;
         return 1;
     }

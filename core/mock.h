@@ -56,8 +56,7 @@ struct sd_mock_opts {
     const char *host; /* default 127.0.0.1 */
     int port;         /* 0: any free port */
     uint64_t seed;
-    int threads;              /* server threads; 0: 1 */
-    unsigned max_connections; /* 0: 20000 */
+    int threads; /* server threads (event loops sharing the port); 0: 1 */
 };
 
 struct sd_mock_stats {

@@ -142,7 +142,6 @@ static int queue_push(struct sd_probe *p, int id, enum sd_probe_ev_kind kind, in
         it->ev.wire_bytes = sev->wire_bytes;
         it->ev.name_len = sev->name_len;
         it->ev.data_len = sev->data_len;
-        it->ev.done_marker = sev->done;
         it->name_off = p->arena.len;
         if (sd_buf_add(&p->arena, sev->name, sev->name_len + 1))
             return -1;

@@ -48,7 +48,6 @@ struct sd_probe_ev {
     size_t wire_bytes;
     const char *name, *data;
     size_t name_len, data_len;
-    int done_marker; /* data was "[DONE]" */
 };
 
 /* What a finished transfer came to; filled by sd_probe_result. */

@@ -84,8 +84,7 @@ function M.start(opts)
         profiles[i] = n
     end
     local srv, err = c.start { profiles = profiles, port = opts.port or 0,
-        host = opts.host or "127.0.0.1", seed = opts.seed or 1, threads = opts.threads or 1,
-        max_connections = opts.max_connections }
+        host = opts.host or "127.0.0.1", seed = opts.seed or 1, threads = opts.threads or 1 }
     if not srv then
         error(err, 0)
     end

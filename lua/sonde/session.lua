@@ -375,8 +375,7 @@ function M.run(opts)
     end
 
     local open_loop = opts.rate and opts.rate > 0
-    local conc = open_loop and #eps * opts.n or reachable(opts.concurrency * #eps) // #eps
-    conc = math.max(1, conc)
+    local conc = not open_loop and math.max(1, reachable(opts.concurrency * #eps) // #eps)
     local by_ep = {} -- in flight per endpoint
     for i = 1, #eps do
         by_ep[i] = 0
@@ -393,8 +392,9 @@ function M.run(opts)
         end
     end
     local ep_of = {}
+    local stopped = false
     local function refill()
-        if open_loop then
+        if open_loop or stopped then
             return
         end
         for i = 1, #eps do
@@ -408,11 +408,9 @@ function M.run(opts)
         end
     end
     refill()
-    local stopped = false
     while next(run.inflight) do
         if not stopped and opts.stop and opts.stop() then
             stopped = true
-            open_loop = true -- no more refills
             for id in pairs(run.inflight) do
                 eng:cancel(id, "cancelled")
             end
