@@ -15,6 +15,8 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -870,6 +872,25 @@ int sd_probe_pending(const struct sd_probe *p)
     return (int)p->nheap;
 }
 
+/*
+** Descriptors are numbered from the bottom, so holding one at number n-1 for a moment makes
+** the kernel size the table for n now; the table never shrinks. Done by hand because a
+** growing table is slow here: Linux grows the table of a multi-threaded process only after an
+** RCU grace period (expand_fdtable waits in synchronize_rcu), 10 to 20 ms on this machine,
+** and it doubles at 64, 128, 256... descriptors. The mock accepting its 512th connection
+** under load stalled every stream it served that long (found with /proc/TID/wchan).
+*/
+static void reserve_fds(long n)
+{
+    int base = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (base < 0)
+        return;
+    int top = n > 1 ? fcntl(base, F_DUPFD_CLOEXEC, (int)(n - 1)) : -1;
+    if (top >= 0)
+        close(top);
+    close(base);
+}
+
 long sd_probe_raise_nofile(long want)
 {
     struct rlimit rl;
@@ -883,5 +904,7 @@ long sd_probe_raise_nofile(long want)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    return rl.rlim_cur == RLIM_INFINITY ? (long)1 << 30 : (long)rl.rlim_cur;
+    long lim = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX ? INT_MAX : (long)rl.rlim_cur;
+    reserve_fds(want < lim ? want : lim);
+    return lim;
 }

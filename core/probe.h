@@ -121,8 +121,9 @@ int sd_probe_active(const struct sd_probe *p);
 int sd_probe_pending(const struct sd_probe *p);
 
 /*
-** Raise the open-files soft limit toward want (up to the hard limit). Returns the limit in
-** force afterwards.
+** Raise the open-files soft limit toward want (up to the hard limit) and size the
+** descriptor table for that many now, so that it does not grow while streams run. Returns
+** the limit in force afterwards.
 */
 long sd_probe_raise_nofile(long want);
 
