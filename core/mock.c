@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #define MAX_LOOPS 8
 
@@ -408,19 +409,70 @@ static void produce(struct req *r)
     }
 }
 
+/*
+** Send r->chunk as the next piece of the body. When the connection has nothing queued (the
+** usual case once the headers are out), it is written to the socket at once, framed by hand
+** as an HTTP/1.1 chunk when the response is chunked. Going through evhttp instead costs every
+** event a trip round the loop (enable writing, wait for the socket, write, disable writing:
+** two epoll_ctl and an epoll_wait beside the write), which at 50,000 events a second was
+** about 40% of the mock's CPU and made it late. Whatever the socket does not take now is
+** queued on the connection's buffer, behind which libevent carries on as usual.
+*/
+static void emit(struct req *r)
+{
+    size_t len = evbuffer_get_length(r->chunk);
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(r->conn);
+    int fd = bev ? bufferevent_getfd(bev) : -1;
+    if (fd < 0 || evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+        evhttp_send_reply_chunk(r->hr, r->chunk);
+        return;
+    }
+    const char *te =
+        evhttp_find_header(evhttp_request_get_output_headers(r->hr), "Transfer-Encoding");
+    int chunked = te && evutil_ascii_strcasecmp(te, "chunked") == 0;
+    char head[24];
+    int hn = chunked ? snprintf(head, sizeof head, "%zx\r\n", len) : 0;
+    struct iovec iov[3] = {
+        {head, (size_t)hn},
+        {evbuffer_pullup(r->chunk, -1), len},
+        {(void *)"\r\n", chunked ? 2u : 0u},
+    };
+    size_t total = (size_t)hn + len + (chunked ? 2u : 0u);
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 3};
+    ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0)
+        w = 0; /* would block, or the peer is gone: libevent finds out on its next write */
+    size_t done = (size_t)w;
+    if (done < total) {
+        struct evbuffer *rest = bufferevent_get_output(bev);
+        for (int i = 0; i < 3; i++) {
+            if (done >= iov[i].iov_len) {
+                done -= iov[i].iov_len;
+                continue;
+            }
+            evbuffer_add(rest, (char *)iov[i].iov_base + done, iov[i].iov_len - done);
+            done = 0;
+        }
+    }
+    evbuffer_drain(r->chunk, len);
+}
+
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct req *r = arg;
     produce(r);
     if (evbuffer_get_length(r->chunk) > 0)
-        evhttp_send_reply_chunk(r->hr, r->chunk);
+        emit(r);
     if (r->phase == P_ABORT) {
         abort_stream(r);
         return;
     }
     if (r->phase == P_END) {
-        evhttp_send_reply_end(r->hr);
+        /* let go of r first: with nothing left to write, ending the reply can close the
+           connection at once (HTTP/1.0), and its close callback would free r too */
+        struct evhttp_request *hr = r->hr;
         req_free(r);
+        evhttp_send_reply_end(hr);
         return;
     }
     int64_t wake = r->t_next;
@@ -761,13 +813,15 @@ void sd_mock_stop(struct sd_mock *m)
            finds only completed requests, which it frees with their connections */
         while (lp->live) {
             struct req *r = lp->live;
-            if (r->hr && evhttp_request_get_connection(r->hr)) {
-                if (r->phase == P_WAIT)
-                    send_json(r->hr, 503, sd_wire_error_body(503), 0);
+            struct evhttp_request *hr = r->hr;
+            enum phase ph = r->phase;
+            req_free(r); /* first, as in on_timer */
+            if (hr && evhttp_request_get_connection(hr)) {
+                if (ph == P_WAIT)
+                    send_json(hr, 503, sd_wire_error_body(503), 0);
                 else
-                    evhttp_send_reply_end(r->hr);
+                    evhttp_send_reply_end(hr);
             }
-            req_free(r);
         }
         if (lp->http)
             evhttp_free(lp->http); /* closes every connection; their requests are freed */
