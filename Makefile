@@ -43,6 +43,7 @@ bench-deps:
 	@[ -d bench/node_modules/openai ] || (cd bench && npm install --no-audit --no-fund)
 
 bench: build bench-deps
+	cmake --build $(BUILD) --target bench_floor
 	/usr/bin/python3 bench/run.py $(BUILD)
 
 install: build
