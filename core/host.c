@@ -283,6 +283,7 @@ static int pmain(lua_State *L)
     preload(L, "sonde.sys", luaopen_sonde_sys);
     preload(L, "sonde.sandbox", luaopen_sonde_sandbox);
     preload(L, "sonde.json", luaopen_sonde_json);
+    preload(L, "sonde.stats.core", luaopen_sonde_stats_core);
 
     /* sonde.config: what C knows that Lua cannot find out */
     struct roots r = {{0}, 0};

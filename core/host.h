@@ -22,5 +22,6 @@ int luaopen_sonde_mock(lua_State *L);
 int luaopen_sonde_sys(lua_State *L);
 int luaopen_sonde_sandbox(lua_State *L);
 int luaopen_sonde_json(lua_State *L);
+int luaopen_sonde_stats_core(lua_State *L);
 
 #endif
