@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 DEBS = build-essential cmake pkg-config liblua5.4-dev lua5.4 lua-cjson lua-cjson-dev \
-       libcurl4-openssl-dev libevent-dev libcjson-dev lua-busted \
+       libcurl4-openssl-dev libevent-dev libcjson-dev libsqlite3-dev sqlite3 lua-busted \
        lua-check clang-format nghttp2-proxy openssl iproute2
 
 # only for `make bench`: the peer clients it compares sonde with

@@ -284,6 +284,7 @@ static int pmain(lua_State *L)
     preload(L, "sonde.sandbox", luaopen_sonde_sandbox);
     preload(L, "sonde.json", luaopen_sonde_json);
     preload(L, "sonde.stats.core", luaopen_sonde_stats_core);
+    preload(L, "sonde.store.core", luaopen_sonde_store_core);
 
     /* sonde.config: what C knows that Lua cannot find out */
     struct roots r = {{0}, 0};

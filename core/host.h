@@ -23,5 +23,6 @@ int luaopen_sonde_sys(lua_State *L);
 int luaopen_sonde_sandbox(lua_State *L);
 int luaopen_sonde_json(lua_State *L);
 int luaopen_sonde_stats_core(lua_State *L);
+int luaopen_sonde_store_core(lua_State *L);
 
 #endif

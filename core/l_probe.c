@@ -175,6 +175,92 @@ static int l_timeline(lua_State *L)
     return 1;
 }
 
+/*
+** The stored form of a timeline (requests' timelines.events column), "sonde timeline v1":
+** for each event its kind letter (one byte), then the gap in ns since the previous event
+** (the first: since t0, the request's t_send) and its byte count, each an unsigned LEB128
+** varint. About 5 bytes an event; nothing is rounded.
+**   tl:pack(t0) -> string;  probe.unpack_timeline(s, t0) -> timeline (raises on bad data)
+*/
+static void put_varint(luaL_Buffer *b, uint64_t v)
+{
+    do {
+        unsigned char c = v & 0x7f;
+        v >>= 7;
+        luaL_addchar(b, (char)(c | (v ? 0x80 : 0)));
+    } while (v);
+}
+
+static int tl_pack(lua_State *L)
+{
+    struct ltimeline *tl = check_tl(L);
+    int64_t prev = luaL_checkinteger(L, 2);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < tl->n; i++) {
+        luaL_addchar(&b, tl->kind[i]);
+        int64_t gap = tl->t[i] - prev;
+        put_varint(&b, gap > 0 ? (uint64_t)gap : 0);
+        put_varint(&b, tl->bytes[i]);
+        prev = tl->t[i];
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*p >= end)
+            return -1;
+        unsigned char c = *(*p)++;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+static int l_unpack_timeline(lua_State *L)
+{
+    size_t len;
+    const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 1, &len);
+    const unsigned char *start = p, *end = p + len;
+    int64_t t = luaL_checkinteger(L, 2);
+    size_t cap = len / 3 + 1; /* every event takes at least 3 bytes */
+    int64_t *ts = malloc(cap * sizeof *ts);
+    uint32_t *b = malloc(cap * sizeof *b);
+    char *kind = malloc(cap + 1);
+    size_t n = 0;
+    if (!ts || !b || !kind)
+        goto nomem;
+    while (p < end) {
+        uint64_t gap, bytes;
+        char k = (char)*p++;
+        if (get_varint(&p, end, &gap) != 0 || get_varint(&p, end, &bytes) != 0 ||
+            bytes > UINT32_MAX || n >= cap) {
+            free(ts);
+            free(b);
+            free(kind);
+            return luaL_error(L, "timeline data is cut or corrupt at byte %d", (int)(p - start));
+        }
+        t += (int64_t)gap;
+        ts[n] = t;
+        b[n] = (uint32_t)bytes;
+        kind[n] = k;
+        n++;
+    }
+    kind[n] = 0;
+    push_timeline(L, ts, b, kind, n);
+    return 1;
+nomem:
+    free(ts);
+    free(b);
+    free(kind);
+    return luaL_error(L, "out of memory");
+}
+
 /* ---- fast plans: probe.fast_plan{ answer, reasoning = {paths}, finish = path,
         bail = {paths}, done = "[DONE]" } ---- */
 
@@ -539,6 +625,7 @@ int luaopen_sonde_probe(lua_State *L)
                                    {"fast_plan", l_fast_plan},
                                    {"fast_apply", l_fast_apply},
                                    {"timeline", l_timeline},
+                                   {"unpack_timeline", l_unpack_timeline},
                                    {NULL, NULL}};
     static const luaL_Reg methods[] = {{"add", l_add},       {"step", l_step},
                                        {"events", l_events}, {"mark_output", l_mark_output},
@@ -548,9 +635,9 @@ int luaopen_sonde_probe(lua_State *L)
     static const luaL_Reg metas[] = {{"__gc", l_close}, {"__close", l_close}, {NULL, NULL}};
     static const luaL_Reg fast_metas[] = {{"__gc", fast_gc}, {NULL, NULL}};
     static const luaL_Reg tl_metas[] = {{"__gc", tl_gc}, {"__len", tl_len}, {NULL, NULL}};
-    static const luaL_Reg tl_methods[] = {{"kinds", tl_kinds},       {"times", tl_times},
-                                          {"bytes", tl_bytes},       {"gaps", tl_gaps},
-                                          {"set_kind", tl_set_kind}, {NULL, NULL}};
+    static const luaL_Reg tl_methods[] = {
+        {"kinds", tl_kinds},       {"times", tl_times}, {"bytes", tl_bytes}, {"gaps", tl_gaps},
+        {"set_kind", tl_set_kind}, {"pack", tl_pack},   {NULL, NULL}};
     sd_l_newclass(L, FAST, fast_metas, NULL);
     sd_l_newclass(L, TIMELINE, tl_metas, tl_methods);
     sd_l_newclass(L, ENGINE, metas, methods);

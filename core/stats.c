@@ -230,6 +230,37 @@ int sd_bootstrap(const double *x, size_t n, enum sd_stat stat, double p, int b, 
     return 0;
 }
 
+/* Inverse of the standard normal CDF by bisection on erfc: short, and exact to 1e-12. */
+double sd_normal_z(double level)
+{
+    double tail = (1.0 - level) / 2.0, lo = 0, hi = 40;
+    for (int i = 0; i < 200; i++) {
+        double mid = (lo + hi) / 2;
+        if (0.5 * erfc(mid / sqrt(2.0)) > tail)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+void sd_quantile_ci_sorted(const double *x, size_t n, double p, double level, double *lo,
+                           double *hi)
+{
+    if (n == 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double z = sd_normal_z(level), np = (double)n * p, sd = sqrt((double)n * p * (1 - p));
+    double l = floor(np - z * sd), u = ceil(np + z * sd); /* 0-based ranks */
+    if (l < 0)
+        l = 0;
+    if (u > (double)(n - 1))
+        u = (double)(n - 1);
+    *lo = x[(size_t)l];
+    *hi = x[(size_t)u];
+}
+
 /* ---- the sketch ---- */
 
 #define SKETCH_MAX_BUCKETS 4096
@@ -520,4 +551,15 @@ uint64_t sd_qacc_count(const struct sd_qacc *q)
 int sd_qacc_exact(const struct sd_qacc *q)
 {
     return q->sk == NULL;
+}
+
+const double *sd_qacc_sorted(struct sd_qacc *q)
+{
+    if (q->sk)
+        return NULL;
+    if (!q->sorted) {
+        sd_sort(q->x, q->n);
+        q->sorted = 1;
+    }
+    return q->x;
 }

@@ -59,6 +59,16 @@ enum sd_stat { SD_STAT_MEAN, SD_STAT_QUANTILE, SD_STAT_STDEV };
 int sd_bootstrap(const double *x, size_t n, enum sd_stat stat, double p, int b, double level,
                  uint64_t seed, double *lo, double *hi);
 
+/*
+** Distribution-free interval for the p-quantile of sorted x: the order statistics whose ranks
+** are n p -/+ z sqrt(n p (1 - p)) (the normal approximation to the binomial count below the
+** quantile), z for the two-sided level. Good for large n, where a bootstrap costs too much.
+*/
+void sd_quantile_ci_sorted(const double *x, size_t n, double p, double level, double *lo,
+                           double *hi);
+/* the z of a two-sided normal interval at level (0.95 -> 1.95996...) */
+double sd_normal_z(double level);
+
 /* ---- the sketch ---- */
 
 /*
@@ -93,6 +103,8 @@ int sd_qacc_add(struct sd_qacc *q, double v); /* 0, or -1 when out of memory */
 double sd_qacc_quantile(struct sd_qacc *q, double p);
 uint64_t sd_qacc_count(const struct sd_qacc *q);
 int sd_qacc_exact(const struct sd_qacc *q);
+/* the values, sorted, while exact (sd_qacc_count of them); NULL once in the sketch */
+const double *sd_qacc_sorted(struct sd_qacc *q);
 
 #define SD_SKETCH_ALPHA 0.01
 #define SD_QACC_LIMIT 1000000

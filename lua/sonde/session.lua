@@ -341,9 +341,10 @@ local function reachable(want)
 end
 
 -- opts: see M.defaults, plus endpoints = { endpoint... }, rate, arrival, burstiness,
--- on_record(r), keep_text, and stop() (asked between steps: when it returns true every
--- request not yet done is cancelled and recorded as such). Returns the list of records, in
--- the order they finished, and whether the run was stopped.
+-- on_record(r), tick() (called between steps, at least every 100 ms), keep_text, and stop()
+-- (asked between steps: when it returns true every request not yet done is cancelled and
+-- recorded as such). Returns the list of records, in the order they finished, and whether
+-- the run was stopped.
 function M.run(opts)
     for k, v in pairs(M.defaults) do
         if opts[k] == nil then
@@ -416,6 +417,9 @@ function M.run(opts)
             end
         end
         eng:step(100)
+        if opts.tick then
+            opts.tick()
+        end
         for id, kind, t, name, data, _, place in eng:events() do
             if kind == "done" then
                 local f = run.inflight[id]

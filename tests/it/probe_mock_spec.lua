@@ -328,19 +328,30 @@ return {
 
     it("the CLI never prints or stores the API key", function()
         local bin = os.getenv("SONDE_BIN")
-        local out = os.tmpname()
+        local out, db = os.tmpname(), os.tmpname()
+        os.remove(db)
         local cmd = string.format("SONDE_TEST_KEY=sk-very-secret-123 %s probe --base-url %s " ..
-            "--model ok --api-key-env SONDE_TEST_KEY -n 3 --format json --out %s 2>&1", bin,
-            srv.url("ok"), out)
+            "--model ok --api-key-env SONDE_TEST_KEY -n 3 --format json --out %s --db %s 2>&1",
+            bin, srv.url("ok"), out, db)
         local p = io.popen(cmd)
         local text = p:read("a")
         assert.is_true(p:close())
-        local f = io.open(out)
-        local records = f:read("a")
-        f:close()
-        os.remove(out)
+        local function slurp(path)
+            local f = io.open(path, "rb")
+            local t = f and f:read("a") or ""
+            if f then
+                f:close()
+            end
+            os.remove(path)
+            return t
+        end
+        local records = slurp(out)
+        -- the store, with its write-ahead log, holds every request but not the key
+        local stored = slurp(db) .. slurp(db .. "-wal") .. slurp(db .. "-shm")
+        assert.truthy(#stored > 0)
         assert.falsy(text:find("very-secret", 1, true))
         assert.falsy(records:find("very-secret", 1, true))
+        assert.falsy(stored:find("very-secret", 1, true))
         local cjson = require "cjson"
         local s = cjson.decode(text).endpoints[1]
         assert.are.equal(3, s.n)
@@ -366,7 +377,7 @@ return {
     it("a missing key variable is a clear runtime error that names it", function()
         local bin = os.getenv("SONDE_BIN")
         local p = io.popen(string.format("%s probe --base-url %s --model ok " ..
-            "--api-key-env SONDE_NO_SUCH_VAR -n 1 2>&1; echo rc=$?", bin, srv.url("ok")))
+            "--api-key-env SONDE_NO_SUCH_VAR -n 1 --no-db 2>&1; echo rc=$?", bin, srv.url("ok")))
         local text = p:read("a")
         p:close()
         assert.truthy(text:find("SONDE_NO_SUCH_VAR is not set", 1, true), text)
@@ -377,7 +388,8 @@ end)
 describe("the command line", function()
     local bin = os.getenv("SONDE_BIN")
     local function sh(args)
-        local p = io.popen(bin .. " " .. args .. " 2>&1; echo rc=$?")
+        -- run where a default sonde.db would land in a scratch directory, not the tree
+        local p = io.popen("cd /tmp && " .. bin .. " " .. args .. " --no-db 2>&1; echo rc=$?")
         local t = p:read("a")
         p:close()
         return t, tonumber(t:match("rc=(%d+)%s*$"))
@@ -402,7 +414,7 @@ describe("the command line", function()
 
     it("says so when the open-files limit caps the concurrency, and still completes", function()
         local p = io.popen(string.format("ulimit -S -n 256; ulimit -H -n 256; %s probe " ..
-            "--base-url %s --model ok -n 300 -c 300 --format json 2>&1; echo rc=$?", bin,
+            "--base-url %s --model ok -n 300 -c 300 --format json --no-db 2>&1; echo rc=$?", bin,
             srv.url("ok")))
         local t = p:read("a")
         p:close()
@@ -415,8 +427,8 @@ describe("the command line", function()
     it("stops cleanly on SIGINT: cancels what is in flight, still reports and writes", function()
         local out = os.tmpname()
         local p = io.popen(string.format("%s probe --base-url %s --model clock -n 50 -c 2 " ..
-            "--format json --out %s > %s.json 2>%s.err & pid=$!; sleep 1; kill -INT $pid; " ..
-            "wait $pid; echo rc=$?", bin, srv.url("clock"), out, out, out))
+            "--format json --out %s --db %s.db > %s.json 2>%s.err & pid=$!; sleep 1; " ..
+            "kill -INT $pid; wait $pid; echo rc=$?", bin, srv.url("clock"), out, out, out, out))
         local t = p:read("a")
         p:close()
         assert.truthy(t:find("rc=130", 1, true), t)
@@ -430,9 +442,15 @@ describe("the command line", function()
             lines = lines + 1
         end
         assert.are.equal(s.n, lines)
-        os.remove(out)
-        os.remove(out .. ".json")
-        os.remove(out .. ".err")
+        -- the store has them all too, and the run says it was stopped
+        local db = require("sonde.store").open(out .. ".db", { readonly = true })
+        local _, rows = db:query("SELECT count(*), sum(class = 'cancelled'), " ..
+            "(SELECT stopped FROM runs) FROM requests")
+        db:close()
+        assert.are.same({ s.n, s.errors.cancelled, 1 }, rows[1])
+        for _, x in ipairs { "", ".json", ".err", ".db", ".db-wal", ".db-shm" } do
+            os.remove(out .. x)
+        end
     end)
 
     it("reports a connection refused as connect_error", function()

@@ -46,7 +46,7 @@ end
 
 local function probe_json(args, env)
     local out = tmp .. "/out.jsonl"
-    local t, rc = sh(string.format("%s %s probe %s -n 3 --format json --out %s", env or "",
+    local t, rc = sh(string.format("%s %s probe %s -n 3 --format json --no-db --out %s", env or "",
         bin, args, out))
     assert.are.equal(0, rc, t)
     local recs = {}

@@ -1,9 +1,12 @@
 -- sonde probe: measure one endpoint (or several) and print the summary.
 local args = require "sonde.args"
+local cjson = require "cjson"
 local cli = require "sonde.cli"
+local config = require "sonde.config"
 local endpoint = require "sonde.endpoint"
 local report = require "sonde.report"
 local session = require "sonde.session"
+local store = require "sonde.store"
 local summary = require "sonde.summary"
 local sys = require "sonde.sys"
 
@@ -49,6 +52,9 @@ M.spec = {
         help = "summary format" },
     { name = "out", type = "string", metavar = "FILE.jsonl",
         help = "write one JSON record per request, with its event timeline" },
+    { name = "db", type = "string", default = "sonde.db", metavar = "FILE",
+        help = "SQLite store every request is kept in" },
+    { name = "no-db", type = "flag", help = "keep nothing (no --db)" },
 }
 
 M.help = [[
@@ -108,6 +114,32 @@ function M.run(argv)
             error({ message = "cannot write " .. opts.out .. ": " .. err }, 0)
         end
     end
+    local db, run_id, so_of
+    if not opts.no_db then
+        local ok, s = pcall(store.open, opts.db)
+        if not ok then
+            error({ message = tostring(s) }, 0)
+        end
+        db = s
+        run_id = db:start_run("probe", cjson.encode {
+            requests = opts.requests, concurrency = opts.concurrency, rate = opts.rate,
+            arrival = opts.arrival, burstiness = opts.burstiness, seed = opts.seed,
+            max_tokens = opts.max_tokens, prompt_tokens = opts.prompt_tokens,
+            stream = not opts.no_stream, http = opts.http,
+            endpoints = (function()
+                local l = {}
+                for i, ep in ipairs(eps) do
+                    l[i] = ep.label
+                end
+                return l
+            end)(),
+        }, config.version)
+        so_of = {}
+        for _, ep in ipairs(eps) do
+            so_of[ep.label] = store.note_endpoint(db, ep)
+        end
+        db:flush()
+    end
     -- Ctrl-C (or SIGTERM) ends the run cleanly: requests in flight are cancelled, and what
     -- was measured is still reported and written
     sys.block_signals()
@@ -121,8 +153,16 @@ function M.run(argv)
         max_response = opts.max_response,
         timeouts = { connect = opts.timeout_connect, first = opts.timeout_first,
             idle = opts.timeout_idle, total = opts.timeout_total },
-        on_record = out and function(r)
-            out:write(report.record_line(r), "\n")
+        on_record = (out or db) and function(r)
+            if out then
+                out:write(report.record_line(r), "\n")
+            end
+            if db then
+                db:request(run_id, so_of[r.endpoint], r)
+            end
+        end,
+        tick = db and function()
+            db:tick()
         end,
         stop = function()
             signal = signal or sys.take_signal()
@@ -131,6 +171,10 @@ function M.run(argv)
     }
     if out then
         out:close()
+    end
+    if db then
+        db:end_run(run_id, stopped)
+        db:close()
     end
     local sums = summary.by_endpoint(records)
     if opts.format == "json" then
