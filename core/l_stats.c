@@ -2,7 +2,8 @@
 ** l_stats.c: the statistics library (stats.h) as the Lua module sonde.stats.core; the
 ** friendly layer is lua/sonde/stats.lua.
 **
-**   quantile(xs, p) / quantiles(xs, {p...})   linear interpolation (numpy's default)
+**   quantile(xs, p, ...) -> one value a p     linear interpolation (numpy's default)
+**   quantiles(xs, {p...}) -> {values}
 **   mean(xs), stdev(xs), cv(xs)               stdev is the sample one (n - 1)
 **   gini(xs), topk_share(xs, k), hhi(xs), lorenz(xs, m) -> {m + 1 shares}
 **   mann_whitney(a, b) -> {u =, z =, p =, cliffs_delta =}
@@ -47,15 +48,21 @@ static double *numbers(lua_State *L, int idx, size_t *n)
     return x;
 }
 
+/* quantile(xs, p [, p2, ...]) -> one value for each p, from one sort */
 static int l_quantile(lua_State *L)
 {
+    int np = lua_gettop(L) - 1;
+    luaL_checknumber(L, 2);
     size_t n;
     double *x = numbers(L, 1, &n);
-    double p = luaL_checknumber(L, 2);
-    luaL_argcheck(L, p >= 0 && p <= 1, 2, "p must be in [0, 1]");
     sd_sort(x, n);
-    lua_pushnumber(L, sd_quantile_sorted(x, n, p));
-    return 1;
+    luaL_checkstack(L, np, "too many quantiles");
+    for (int i = 0; i < np; i++) {
+        double p = luaL_checknumber(L, 2 + i);
+        luaL_argcheck(L, p >= 0 && p <= 1, 2 + i, "p must be in [0, 1]");
+        lua_pushnumber(L, sd_quantile_sorted(x, n, p));
+    }
+    return np;
 }
 
 static int l_quantiles(lua_State *L)

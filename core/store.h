@@ -37,7 +37,8 @@ int sd_store_exec(struct sd_store *s, const char *sql, char *err, size_t errlen)
 
 /*
 ** The writer. sd_store_stmt returns the prepared statement for sql (prepared once, kept
-** until close) reset and cleared. sd_store_row is called after each row written: it opens
+** until close) reset; the caller binds every parameter. sd_store_row is called after each row
+*written: it opens
 ** the batch's transaction when none is open (BEGIN IMMEDIATE, waiting for other writers)
 ** and commits when the batch is full or a second old. sd_store_tick commits a batch that is
 ** due without adding a row; sd_store_flush commits now.

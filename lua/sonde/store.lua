@@ -6,6 +6,7 @@
 -- in its own transaction), and the rows sonde writes. The README documents every table.
 local core = require "sonde.store.core"
 local probe = require "sonde.probe"
+local stats = require "sonde.stats.core"
 
 local M = { null = core.null }
 
@@ -55,8 +56,7 @@ CREATE TABLE requests (
     cached_tokens INTEGER, tokens_source TEXT, tokens_per_chunk REAL,
     finish_reason TEXT, events INTEGER, bytes INTEGER
 );
-CREATE INDEX requests_by_run ON requests(run_id);
-CREATE INDEX requests_by_endpoint ON requests(endpoint, started_at);
+CREATE INDEX requests_by_time ON requests(started_at);
 CREATE TABLE timelines (
     request_id INTEGER PRIMARY KEY REFERENCES requests(id),
     events BLOB NOT NULL      -- "sonde timeline v1", see README (offsets from t_send_ns)
@@ -248,17 +248,6 @@ function Store:end_run(id, stopped)
     self.db:flush()
 end
 
-local function median_max(xs)
-    if #xs == 0 then
-        return nil, nil
-    end
-    local s = { table.unpack(xs) }
-    table.sort(s)
-    local n = #s
-    local mid = n % 2 == 1 and s[(n + 1) // 2] or (s[n // 2] + s[n // 2 + 1]) / 2
-    return mid, s[n]
-end
-
 local REQUEST_SQL = "INSERT INTO requests (run_id, service_object_id, endpoint, task, seq, " ..
     "started_at, t_intended_ns, t_send_ns, t_end_ns, class, http_status, http_version, " ..
     "error_code, error_body, message, retry_after_s, queue_ms, dns_ms, connect_ms, tls_ms, " ..
@@ -273,7 +262,11 @@ local mono0, wall0 = probe.now(), os.time()
 
 -- One finished request record (see sonde.session) of run run_id, with its timeline.
 function Store:request(run_id, so_id, r, task)
-    local p50, pmax = median_max(r.itl_ms or {})
+    local itl = r.itl_ms
+    local p50, pmax
+    if itl and #itl > 0 then
+        p50, pmax = stats.quantile(itl, 0.5, 1)
+    end
     local started = wall0 + (r.t_send - mono0) / 1e9
     local id = self.db:insert(REQUEST_SQL, run_id, so_id, r.endpoint, task, r.seq, started,
         r.t_intended, r.t_send, r.t_end, r.class, r.http_status, r.http_version,
