@@ -35,7 +35,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	$(BUILD)/sonde lua examples/demo.lua
+	$(BUILD)/sonde lua examples/demo.lua $(BUILD)/demo.db
 
 bench-deps:
 	@$(MAKE) --no-print-directory deps DEBS="$(BENCH_DEBS)"

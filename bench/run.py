@@ -8,7 +8,9 @@ machine is shared and noisy):
   fidelity   how far each client's measured TTFT and inter-token gaps are from the mock's
              fixed 200 ms and 20 ms, at 1,000 concurrent streams, beside the mock's own
              lateness;
-  scale      sonde alone with 10,000 concurrent streams at 100 ms between events.
+  scale      sonde alone with 10,000 concurrent streams at 100 ms between events;
+  store      the SQLite store: ingest against Python's sqlite3, the probe with storing on and
+             off, percentile() against plain SQL over 10 million rows, sonde stats over them.
 usage: bench/run.py BUILD_DIR [--quick]
 """
 import json
@@ -27,9 +29,9 @@ SONDE = os.path.join(BUILD, "sonde")
 ENV = dict(os.environ, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
 
 
-def client_cmd(name, url, n, c, max_tokens, out, detail=True, rate=0):
+def client_cmd(name, url, n, c, max_tokens, out, detail=True, rate=0, db=""):
     args = [url, "bench", str(n), str(c), str(max_tokens), out, "1" if detail else "0",
-            str(rate)]
+            str(rate), db]
     if name == "sonde":
         return [SONDE, "lua", os.path.join(ROOT, "bench/sonde_client.lua")] + args
     if name == "node openai@6":
@@ -195,6 +197,109 @@ def fidelity_at(c):
     print()
 
 
+def store():
+    """The SQLite store: ingest rate against Python's sqlite3 on the same rows; the probe's
+    ingestion with storing on and off; percentile() against plain SQL over many rows; and
+    sonde stats over the same database."""
+    n = 100000 if QUICK else 300000
+    big = 1000000 if QUICK else 10000000
+    with tempfile.TemporaryDirectory() as tmp:
+        lua = os.path.join(ROOT, "bench/store_bench.lua")
+        db = os.path.join(tmp, "ingest.db")
+        peer_db = os.path.join(tmp, "peer.db")
+        runs = 1 if QUICK else 3
+        ours, peer = [], []
+        for _ in range(runs):
+            out = subprocess.run([SONDE, "lua", lua, "ingest", db, str(n)], env=ENV,
+                                 capture_output=True, text=True, check=True).stdout.split()
+            ours.append(int(out[0]) / float(out[1]))
+            out = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench/store_peer.py"),
+                                  db, peer_db, str(n)], env=ENV, capture_output=True,
+                                 text=True, check=True).stdout.split()
+            peer.append(int(out[0]) / float(out[1]))
+        o, p = statistics.median(ours), statistics.median(peer)
+        print("store ingest: %d request records, each a requests row and its timeline row, "
+              "batched; median of %d runs" % (n, runs))
+        print("  sonde (sonde.store, Lua -> C)      %9.0f records/s = %9.0f rows/s "
+              "(target 200,000 request rows/s)" % (o, 2 * o))
+        print("  python sqlite3, executemany        %9.0f records/s   (sonde/python = %.2fx)"
+              % (p, o / p))
+
+        # the probe's ingestion with the store on and off, same firehose streams; whole
+        # process, and marginal (as in ingestion: the CPU difference between 25 and 100
+        # streams, which cancels fixed costs such as creating the file)
+        mock = Mock(threads=1)
+        res = {"off": [], "on": []}
+        out = os.path.join(tmp, "out.json")
+        for _ in range(runs):
+            for mode in ("off", "on"):
+                row = []
+                for size in (25, 100):
+                    cpu, _, _, st = measured(client_cmd(
+                        "sonde", mock.url("firehose"), size, 20, 4000, out, detail=False,
+                        db=os.path.join(tmp, "probe.db") if mode == "on" else ""))
+                    row.append((cpu, json.load(open(out))["events"] if st == 0 else 0))
+                (c1, e1), (c2, e2) = row
+                res[mode].append((e2 / c2, (e2 - e1) / (c2 - c1) if c2 > c1 else float("nan")))
+        mock.stop()
+        for i, label in ((0, "whole process"), (1, "marginal")):
+            off = statistics.median(r[i] for r in res["off"])
+            on = statistics.median(r[i] for r in res["on"])
+            print("  probe ingestion, 100 streams x 2000 events, %-13s storing off %8.0f, on "
+                  "%8.0f events/cpu_s (on/off = %.3f; target within 10%%)" % (
+                      label + ":", off, on, on / off))
+
+        # the query benchmarks over `big` rows in 2 groups, so that each group's
+        # percentile() goes past the exact limit into the sketch
+        qdb = os.path.join(tmp, "big.db")
+        t0 = time.monotonic()
+        subprocess.run([SONDE, "lua", lua, "fill", qdb, str(big), "2"], env=ENV, check=True,
+                       capture_output=True)
+        print("  %d-row database made in %.1f s (%.0f MiB)" % (
+            big, time.monotonic() - t0, os.path.getsize(qdb) / 2**20))
+
+        def sql(q):
+            o = os.path.join(tmp, "q.json")
+            t = time.monotonic()
+            with open(o, "w") as f:
+                p = subprocess.Popen([SONDE, "sql", "--db", qdb, "--format", "json", q],
+                                     env=ENV, stdout=f, stderr=subprocess.PIPE)
+                _, status, ru = os.wait4(p.pid, 0)
+            if status != 0:
+                sys.stderr.write(p.stderr.read().decode())
+            return json.load(open(o)), time.monotonic() - t, ru.ru_maxrss / 1024
+
+        ours, t1, m1 = sql("SELECT endpoint, percentile(ttft_ms, 0.5) p50, "
+                           "percentile(ttft_ms, 0.99) p99 FROM requests GROUP BY endpoint")
+        # plain SQL: count each group, then one ORDER BY ... LIMIT 1 OFFSET k a quantile
+        counts, t2, m2 = sql("SELECT endpoint, count(ttft_ms) n FROM requests GROUP BY endpoint")
+        exact = []
+        for g in counts:
+            row = {"endpoint": g["endpoint"]}
+            for k, p in (("p50", 0.5), ("p99", 0.99)):
+                r, t, m = sql("SELECT ttft_ms v FROM requests WHERE endpoint = '%s' AND ttft_ms "
+                              "IS NOT NULL ORDER BY ttft_ms LIMIT 1 OFFSET %d" % (
+                                  g["endpoint"], int((g["n"] - 1) * p)))
+                row[k] = r[0]["v"]
+                t2, m2 = t2 + t, max(m2, m)
+            exact.append(row)
+        err = max(abs(a[k] - b[k]) / b[k] for a, b in zip(ours, exact) for k in ("p50", "p99"))
+        print("  p50 and p99 per group over %d rows: percentile() %.1f s, %.0f MiB peak RSS; "
+              "plain SQL (ORDER BY ... OFFSET per group) %.1f s, %.0f MiB (%.1fx the time)" % (
+                  big, t1, m1, t2, m2, t2 / t1))
+        print("  percentile() against the exact order statistic: largest relative "
+              "difference %.4f%% (the sketch's bound: 1%%; plain SQL takes the order statistic "
+              "below the interpolated point, so a small part is definition)" % (100 * err))
+        t = time.monotonic()
+        p = subprocess.Popen([SONDE, "stats", "--db", qdb, "--format", "json"], env=ENV,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        print("  sonde stats over the %d requests: %.1f s, %.0f MiB peak RSS%s" % (
+            big, time.monotonic() - t, ru.ru_maxrss / 1024,
+            "" if status == 0 else " (FAILED: %s)" % p.stderr.read().decode()[-300:]))
+    print()
+
+
 def scale():
     n = 1000 if QUICK else 10000
     mock = Mock(threads=2)
@@ -213,6 +318,6 @@ def scale():
 
 if __name__ == "__main__":
     which = [a for a in sys.argv[2:] if not a.startswith("--")] or ["ingestion", "fidelity",
-                                                                    "scale"]
+                                                                    "scale", "store"]
     for w in which:
         globals()[w]()
