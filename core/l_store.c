@@ -7,6 +7,7 @@
 **   db:insert(sql, ...) -> rowid                    one row in the current batch
 **   db:query(sql, ...) -> columns, rows             rows are arrays; SQL NULL is null
 **   db:begin(), db:tick(), db:flush(), db:rollback(), db:counts() -> rows, commits
+**   db:hold(on)                                     with on, one transaction until flush
 **   db:path(), db:close()
 **   null                                            the NULL value (lua-cjson's null too)
 ** Parameters: nil -> NULL, boolean -> 0/1, integer, number, string -> TEXT, {blob = s} -> BLOB.
@@ -264,6 +265,12 @@ static int l_rollback(lua_State *L)
     return batch_op(L, sd_store_rollback);
 }
 
+static int l_hold(lua_State *L)
+{
+    sd_store_hold(check(L)->s, lua_toboolean(L, 2));
+    return 0;
+}
+
 static int l_counts(lua_State *L)
 {
     uint64_t rows, commits;
@@ -283,10 +290,9 @@ int luaopen_sonde_store_core(lua_State *L)
 {
     static const luaL_Reg metas[] = {{"__gc", l_close}, {"__close", l_close}, {NULL, NULL}};
     static const luaL_Reg methods[] = {
-        {"exec", l_exec},         {"insert", l_insert}, {"query", l_query},
-        {"begin", l_begin},       {"tick", l_tick},     {"flush", l_flush},
-        {"rollback", l_rollback}, {"counts", l_counts}, {"path", l_path},
-        {"close", l_close},       {NULL, NULL},
+        {"exec", l_exec}, {"insert", l_insert}, {"query", l_query},       {"begin", l_begin},
+        {"tick", l_tick}, {"flush", l_flush},   {"rollback", l_rollback}, {"counts", l_counts},
+        {"hold", l_hold}, {"path", l_path},     {"close", l_close},       {NULL, NULL},
     };
     sd_l_newclass(L, STORE, metas, methods);
     static const luaL_Reg fns[] = {{"open", l_open}, {NULL, NULL}};

@@ -23,6 +23,7 @@ struct sd_store {
     sqlite3 *db;
     int readonly;
     int in_batch;
+    int hold; /* the batch is one transaction until flushed (imports) */
     int64_t batch_t0;
     unsigned batch_rows;
     uint64_t rows, commits;
@@ -348,9 +349,14 @@ int sd_store_rollback(struct sd_store *s, char *err, size_t errlen)
     return sd_store_exec(s, "ROLLBACK", err, errlen);
 }
 
+void sd_store_hold(struct sd_store *s, int on)
+{
+    s->hold = on;
+}
+
 int sd_store_tick(struct sd_store *s, char *err, size_t errlen)
 {
-    if (s->in_batch &&
+    if (s->in_batch && !s->hold &&
         (s->batch_rows >= SD_STORE_BATCH || sd_clock_ns() - s->batch_t0 >= SD_STORE_COMMIT_NS))
         return sd_store_flush(s, err, errlen);
     return 0;

@@ -48,6 +48,9 @@ int sd_store_begin(struct sd_store *s, char *err, size_t errlen);
 int sd_store_row(struct sd_store *s, char *err, size_t errlen);
 int sd_store_tick(struct sd_store *s, char *err, size_t errlen);
 int sd_store_flush(struct sd_store *s, char *err, size_t errlen);
+/* With on, the batch is not committed by size or age: it is one transaction until
+   sd_store_flush (or sd_store_rollback), so that an import is all or nothing. */
+void sd_store_hold(struct sd_store *s, int on);
 /* Roll the open batch back (an import that stops leaves nothing behind). */
 int sd_store_rollback(struct sd_store *s, char *err, size_t errlen);
 /* Rows written and commits made since open. */

@@ -1,0 +1,305 @@
+-- sonde.import: request logs into the store (table log_requests), all or nothing.
+-- Formats: the Azure LLM inference trace CSV (TIMESTAMP,ContextTokens,GeneratedTokens),
+-- the Mooncake JSONL trace (timestamp in ms from the start, input_length, output_length,
+-- hash_ids), and any CSV or JSONL with a column mapping. A malformed row is reported as
+-- FILE:ROW with the reason, and either skipped (noted in import_issues) or stops the import,
+-- which then leaves nothing behind.
+local cjson = require "cjson"
+
+local M = {}
+
+-- The fields a log row can carry, and their types.
+M.FIELDS = { ts = "time", model = "text", provider = "text", task = "text",
+    input_tokens = "count", output_tokens = "count", latency_ms = "number", status = "text" }
+
+-- Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
+-- days_from_civil): plain arithmetic, so no time zone of this machine gets in.
+local function days(y, m, d)
+    y = m <= 2 and y - 1 or y
+    local era = (y >= 0 and y or y - 399) // 400
+    local yoe = y - era * 400
+    local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
+    local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+end
+
+-- "2023-11-16 18:17:03.9799600", "2024-05-10T00:00:00.009930+00:00", "...Z", or a number
+-- (seconds). Times without a zone are taken as UTC. Returns Unix seconds, or nil.
+function M.parse_time(s)
+    if type(s) == "number" then
+        return s
+    end
+    s = tostring(s)
+    local n = tonumber(s)
+    if n then
+        return n
+    end
+    local y, mo, d, h, mi, sec, rest = s:match(
+        "^(%d%d%d%d)-(%d%d)-(%d%d)[T ](%d%d):(%d%d):(%d%d%.?%d*)(.*)$")
+    if not y then
+        y, mo, d = s:match("^(%d%d%d%d)-(%d%d)-(%d%d)$")
+        if not y then
+            return nil
+        end
+        h, mi, sec, rest = 0, 0, "0", ""
+    end
+    local off = 0
+    if rest ~= "" and rest ~= "Z" then
+        local sign, oh, om = rest:match("^([+-])(%d%d):?(%d%d)$")
+        if not sign then
+            return nil
+        end
+        off = (tonumber(oh) * 3600 + tonumber(om) * 60) * (sign == "+" and 1 or -1)
+    end
+    mo, d = tonumber(mo), tonumber(d)
+    if mo < 1 or mo > 12 or d < 1 or d > 31 then
+        return nil
+    end
+    return days(tonumber(y), mo, d) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 +
+        tonumber(sec) - off
+end
+
+-- CSV records (RFC 4180: quoted fields, "" inside quotes, CRLF or LF, a last line without
+-- a newline). Yields fields, and the line the record starts on.
+function M.csv_records(text)
+    local pos, line, n = 1, 1, #text
+    return function()
+        if pos > n then
+            return nil
+        end
+        local fields, start = {}, line
+        while true do
+            local c = text:sub(pos, pos)
+            local field
+            if c == '"' then
+                local buf, i = {}, pos + 1
+                while true do
+                    local q = text:find('"', i, true)
+                    if not q then
+                        error(string.format("row %d: a quoted field is never closed", start), 0)
+                    end
+                    buf[#buf + 1] = text:sub(i, q - 1)
+                    if text:sub(q + 1, q + 1) == '"' then
+                        buf[#buf + 1] = '"'
+                        i = q + 2
+                    else
+                        pos = q + 1
+                        break
+                    end
+                end
+                field = table.concat(buf)
+                local _, nl = field:gsub("\n", "")
+                line = line + nl
+            else
+                local e = text:find("[,\r\n]", pos) or n + 1
+                field = text:sub(pos, e - 1)
+                pos = e
+            end
+            fields[#fields + 1] = field
+            local sep = text:sub(pos, pos)
+            if sep == "," then
+                pos = pos + 1
+            else
+                if sep == "\r" then
+                    pos = pos + 1
+                end
+                if text:sub(pos, pos) == "\n" then
+                    pos = pos + 1
+                end
+                line = line + 1
+                return fields, start
+            end
+        end
+    end
+end
+
+local function check(field, v)
+    local kind = M.FIELDS[field]
+    if v == nil or v == "" or v == cjson.null then
+        return nil
+    end
+    if kind == "time" then
+        local t = M.parse_time(v)
+        if not t then
+            return nil, string.format("%s '%s' is not a time", field, tostring(v))
+        end
+        return t
+    elseif kind == "count" then
+        local x = math.tointeger(tonumber(v))
+        if not x or x < 0 then
+            return nil, string.format("%s '%s' is not a whole number of tokens", field,
+                tostring(v))
+        end
+        return x
+    elseif kind == "number" then
+        local x = tonumber(v)
+        if not x or x ~= x then
+            return nil, string.format("%s '%s' is not a number", field, tostring(v))
+        end
+        return x
+    end
+    return tostring(v)
+end
+
+-- The built-in formats as mappings from field to column (or key).
+M.formats = {
+    azure = { kind = "csv", map = { ts = "TIMESTAMP", input_tokens = "ContextTokens",
+        output_tokens = "GeneratedTokens" }, required = { "ts", "input_tokens", "output_tokens" } },
+    -- timestamps are ms from the trace's start: stored as seconds from it
+    mooncake = { kind = "jsonl", map = { ts = "timestamp", input_tokens = "input_length",
+        output_tokens = "output_length" }, scale = { ts = 0.001 },
+        required = { "ts", "input_tokens", "output_tokens" } },
+    csv = { kind = "csv" },
+    jsonl = { kind = "jsonl" },
+}
+
+-- Parse a mapping "ts=Timestamp,model=Model,..." for the generic formats.
+function M.parse_map(text)
+    local map = {}
+    for pair in tostring(text):gmatch("[^,]+") do
+        local k, v = pair:match("^%s*([%w_]+)%s*=%s*(.-)%s*$")
+        if not k or not M.FIELDS[k] then
+            error(string.format("--map: '%s' is not FIELD=COLUMN with FIELD one of ts, model, " ..
+                "provider, task, input_tokens, output_tokens, latency_ms, status", pair), 0)
+        end
+        map[k] = v
+    end
+    return map
+end
+
+local INSERT = "INSERT INTO log_requests (import_id, ts, model, provider, task, input_tokens, " ..
+    "output_tokens, latency_ms, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+local ORDER = { "ts", "model", "provider", "task", "input_tokens", "output_tokens",
+    "latency_ms", "status" }
+local SLOT = {}
+for i, k in ipairs(ORDER) do
+    SLOT[k] = i
+end
+
+-- Import a request log into st (a sonde.store). opts: format, map (field -> column, for csv
+-- and jsonl; adds to a built-in format's), name, on_error ("skip" or "stop"), and fixed
+-- values for fields the file lacks (model, provider, task). Returns a summary table; on
+-- "stop" raises FILE:ROW: reason after rolling everything back.
+function M.log(st, path, opts)
+    local fmt = M.formats[opts.format]
+    if not fmt then
+        error(string.format("unknown log format '%s' (azure, mooncake, csv, jsonl)",
+            tostring(opts.format)), 0)
+    end
+    local map = {}
+    for k, v in pairs(fmt.map or {}) do
+        map[k] = v
+    end
+    for k, v in pairs(opts.map or {}) do
+        map[k] = v
+    end
+    if not next(map) then
+        error("format " .. opts.format .. " needs --map FIELD=COLUMN,...", 0)
+    end
+    local f, err = io.open(path, "rb")
+    if not f then
+        error("cannot read " .. err, 0)
+    end
+    local text = f:read("a")
+    f:close()
+    local name = path:match("([^/]+)$")
+    local on_error = opts.on_error or "skip"
+    local db = st.db
+    db:hold(true)
+    db:begin()
+    local import_id = db:insert("INSERT INTO imports (kind, format, file, name, imported_at) " ..
+        "VALUES ('log', ?, ?, ?, ?)", opts.format, path, opts.name or name,
+        os.date("!%Y-%m-%dT%H:%M:%SZ"))
+    local rows, skipped = 0, 0
+    local function bad(row, why)
+        if on_error == "stop" then
+            db:rollback()
+            db:hold(false)
+            error(string.format("%s:%d: %s; nothing was imported", name, row, why), 0)
+        end
+        skipped = skipped + 1
+        db:insert("INSERT INTO import_issues (import_id, row, problem, action) VALUES " ..
+            "(?, ?, ?, 'skipped')", import_id, row, why)
+    end
+    local function put(row, get)
+        local vals = {}
+        for i, k in ipairs(ORDER) do
+            local col = map[k]
+            local v, why
+            if col then
+                v, why = check(k, get(col))
+                if why then
+                    return bad(row, why)
+                end
+                if v and fmt.scale and fmt.scale[k] then
+                    v = v * fmt.scale[k]
+                end
+            else
+                v = opts[k]
+            end
+            vals[i] = v
+        end
+        for _, k in ipairs(fmt.required or {}) do
+            if vals[SLOT[k]] == nil then
+                return bad(row, k .. " is missing")
+            end
+        end
+        db:insert(INSERT, import_id, table.unpack(vals, 1, #ORDER))
+        rows = rows + 1
+    end
+    local ok, e = pcall(function()
+        if fmt.kind == "csv" then
+            local header, index
+            for fields, line in M.csv_records(text) do
+                if not header then
+                    header, index = fields, {}
+                    for i, h in ipairs(fields) do
+                        index[h] = i
+                    end
+                    for k, col in pairs(map) do
+                        if not index[col] then
+                            error(string.format("%s:1: no column '%s' (for %s); the header " ..
+                                "has: %s", name, col, k, table.concat(header, ", ")), 0)
+                        end
+                    end
+                elseif not (#fields == 1 and fields[1] == "") then
+                    if #fields ~= #header then
+                        bad(line, string.format("%d fields, the header has %d", #fields,
+                            #header))
+                    else
+                        put(line, function(col)
+                            return fields[index[col]]
+                        end)
+                    end
+                end
+            end
+        else
+            local row = 0
+            for line in (text .. "\n"):gmatch("(.-)\r?\n") do
+                row = row + 1
+                if line:match("%S") then
+                    local okj, obj = pcall(cjson.decode, line)
+                    if not okj or type(obj) ~= "table" then
+                        bad(row, "not a JSON object")
+                    else
+                        put(row, function(col)
+                            return obj[col]
+                        end)
+                    end
+                end
+            end
+        end
+    end)
+    if not ok then
+        db:rollback()
+        db:hold(false)
+        error(e, 0)
+    end
+    db:insert("UPDATE imports SET rows = ?, skipped = ?, flagged = 0 WHERE id = ?", rows, skipped,
+        import_id)
+    db:hold(false)
+    db:flush()
+    return { id = import_id, rows = rows, skipped = skipped, file = path }
+end
+
+return M
