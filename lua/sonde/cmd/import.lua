@@ -1,5 +1,6 @@
--- sonde import: bring request logs (and, later, price catalogs) into the store.
+-- sonde import: bring request logs and price catalogs into the store.
 local args = require "sonde.args"
+local catalog = require "sonde.catalog"
 local cli = require "sonde.cli"
 local import = require "sonde.import"
 local store = require "sonde.store"
@@ -10,7 +11,9 @@ M.spec = {
     { name = "db", type = "string", default = "sonde.db", metavar = "FILE",
         help = "the store to import into" },
     { name = "format", type = "string", metavar = "F",
-        help = "log: azure, mooncake, csv or jsonl" },
+        help = "log: azure, mooncake, csv or jsonl; catalog: litellm or openrouter" },
+    { name = "as-of", type = "string", metavar = "YYYY-MM-DD",
+        help = "catalog: the date its prices held (default: a date in the file name, else today)" },
     { name = "map", type = "string", metavar = "FIELD=COL,...",
         help = "csv/jsonl: which column holds ts, model, provider, task, input_tokens, " ..
             "output_tokens, latency_ms, status" },
@@ -24,6 +27,7 @@ M.spec = {
 
 M.help = [[
 usage: sonde import log FILE --format azure|mooncake|csv|jsonl [--map ...] [options]
+       sonde import catalog FILE --format litellm|openrouter [--as-of DATE]
 
 Reads a request log into the store's log_requests table, all or nothing:
   azure     the Azure LLM inference trace CSV: TIMESTAMP,ContextTokens,GeneratedTokens
@@ -36,13 +40,45 @@ A malformed row is reported as FILE:ROW and the reason; with --on-error skip (th
 it is left out and listed in import_issues, with --on-error stop the import ends and
 nothing of it is kept.
 
+A catalog (LiteLLM's model_prices_and_context_window.json, or OpenRouter's /api/v1/models
+listing) becomes dated listings of service objects (provider x model variant), USD per
+million tokens; a listing is written only when it differs from the last one from the same
+catalog. Entries with a missing, zero, negative, implausible (a unit slip: over 1,000 USD
+per million tokens) or tiered price, or no context, are flagged by name in import_issues;
+a flagged price is never stored as a price (a tiered one keeps its first tier, flagged).
+
 options:
 ]] .. args.help(M.spec)
 
+local function run_catalog(opts, path)
+    if not catalog.formats[opts.format or ""] then
+        cli.usage_error("--format must be litellm or openrouter for a catalog")
+    end
+    if opts.as_of and not opts.as_of:match("^%d%d%d%d%-%d%d%-%d%d$") then
+        cli.usage_error("--as-of must be a date, YYYY-MM-DD")
+    end
+    local okdb, st = pcall(store.open, opts.db)
+    if not okdb then
+        error({ message = tostring(st) }, 0)
+    end
+    local ok, res = pcall(catalog.import, st, path, opts.format, opts.as_of)
+    st:close()
+    if not ok then
+        error({ message = tostring(res) }, 0)
+    end
+    io.stdout:write(string.format("imported %d entries from %s (import %d): %d new listings, " ..
+        "%d entries flagged (see import_issues)\n", res.entries, path, res.id, res.listed,
+        res.flagged))
+    return 0
+end
+
 function M.run(argv)
     local opts, pos = args.parse(M.spec, argv)
+    if pos[1] == "catalog" and pos[2] and not pos[3] then
+        return run_catalog(opts, pos[2])
+    end
     if pos[1] ~= "log" or not pos[2] or pos[3] then
-        cli.usage_error("usage: sonde import log FILE --format F")
+        cli.usage_error("usage: sonde import log|catalog FILE --format F")
     end
     if not opts.format then
         cli.usage_error("--format is needed (azure, mooncake, csv, jsonl)")
