@@ -2,12 +2,16 @@
 -- Qwen3-32B with different personalities on loopback, probes both the same way, and prints
 -- what a user would read: one block per endpoint, then the comparison. Every request is kept
 -- in the store (arg[1], default demo.db), which is then asked in SQL, and the two TTFT
--- samples are compared with a Mann-Whitney test.
+-- samples are compared with a Mann-Whitney test. Last, two real request traces (samples of
+-- the Azure code trace and the Mooncake conversation trace, in tests/fixtures/traces) are
+-- imported and their task mix shown.
 local endpoint = require "sonde.endpoint"
 local mock = require "sonde.mock"
 local profiles = require "sonde.mock.profiles"
 local report = require "sonde.report"
 local session = require "sonde.session"
+local analyze = require "sonde.analyze"
+local import = require "sonde.import"
 local stats = require "sonde.stats"
 local store = require "sonde.store"
 local summary = require "sonde.summary"
@@ -63,6 +67,15 @@ if ttft[a] and ttft[b] then
         "two-sided p = %.2g, Cliff's delta = %.2f (-1: every %s request was faster)\n", a, b,
         t.u, t.p, t.cliffs_delta, a))
 end
+local here = (arg[0] or ""):match("^(.*)/examples/") or "."
+import.log(db, here .. "/tests/fixtures/traces/azure_code_head300.csv",
+    { format = "azure", task = "code (Azure 2023)" })
+import.log(db, here .. "/tests/fixtures/traces/mooncake_conversation_head200.jsonl",
+    { format = "mooncake", task = "chat (Mooncake)" })
+local mix = analyze.taskmix(db.db, {})[1]
+io.stdout:write("\nTwo real request traces imported (sonde import log ...); " ..
+    "sonde analyze taskmix:\n")
+tabular.write("table", mix.cols, mix.rows)
 db:close()
 io.stdout:write("\nThe same command against a real provider:\n" ..
     "  GROQ_API_KEY=... sonde probe groq/qwen3-32b -n 40 -c 8\n" ..

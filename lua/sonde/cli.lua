@@ -9,6 +9,7 @@ M.verbs = {
     { name = "probe", summary = "measure an endpoint: latency, throughput, errors" },
     { name = "sql", summary = "query the store in SQL, with statistics functions" },
     { name = "stats", summary = "per-endpoint statistics with confidence intervals" },
+    { name = "analyze", summary = "demand concentration, supply, price dispersion, task mix" },
     { name = "import", summary = "bring request logs and price catalogs into the store" },
     { name = "mock", summary = "run the built-in mock provider on loopback" },
     { name = "providers", summary = "list provider adapters and their models" },
