@@ -21,6 +21,7 @@
 #include "l_util.h"
 #include "clock.h"
 #include "probe.h"
+#include "stats.h"
 
 #include <lauxlib.h>
 #include <stdlib.h>
@@ -110,6 +111,37 @@ static int tl_set_kind(lua_State *L)
     luaL_argcheck(L, len == 1, 3, "a kind is one letter");
     tl->kind[i - 1] = k[0];
     return 0;
+}
+
+/* tl:gap_median_max(letters) -> the median and the largest gap in ms (nil, nil if none),
+   by selection rather than a sort: this runs for every stored request */
+static int tl_gap_median_max(lua_State *L)
+{
+    struct ltimeline *tl = check_tl(L);
+    const char *letters = luaL_checkstring(L, 2);
+    double *g = lua_newuserdatauv(L, (tl->n ? tl->n : 1) * sizeof *g, 0);
+    size_t n = 0;
+    int64_t prev = -1;
+    double max = 0;
+    for (size_t i = 0; i < tl->n; i++) {
+        if (!strchr(letters, tl->kind[i]))
+            continue;
+        if (prev >= 0) {
+            g[n] = (double)(tl->t[i] - prev) / 1e6;
+            if (g[n] > max)
+                max = g[n];
+            n++;
+        }
+        prev = tl->t[i];
+    }
+    if (n == 0) {
+        lua_pushnil(L);
+        lua_pushnil(L);
+        return 2;
+    }
+    lua_pushnumber(L, sd_quantile_select(g, n, 0.5));
+    lua_pushnumber(L, max);
+    return 2;
 }
 
 static int tl_gaps(lua_State *L)
@@ -637,9 +669,14 @@ int luaopen_sonde_probe(lua_State *L)
     static const luaL_Reg metas[] = {{"__gc", l_close}, {"__close", l_close}, {NULL, NULL}};
     static const luaL_Reg fast_metas[] = {{"__gc", fast_gc}, {NULL, NULL}};
     static const luaL_Reg tl_metas[] = {{"__gc", tl_gc}, {"__len", tl_len}, {NULL, NULL}};
-    static const luaL_Reg tl_methods[] = {
-        {"kinds", tl_kinds},       {"times", tl_times}, {"bytes", tl_bytes}, {"gaps", tl_gaps},
-        {"set_kind", tl_set_kind}, {"pack", tl_pack},   {NULL, NULL}};
+    static const luaL_Reg tl_methods[] = {{"kinds", tl_kinds},
+                                          {"times", tl_times},
+                                          {"bytes", tl_bytes},
+                                          {"gaps", tl_gaps},
+                                          {"set_kind", tl_set_kind},
+                                          {"pack", tl_pack},
+                                          {"gap_median_max", tl_gap_median_max},
+                                          {NULL, NULL}};
     sd_l_newclass(L, FAST, fast_metas, NULL);
     sd_l_newclass(L, TIMELINE, tl_metas, tl_methods);
     sd_l_newclass(L, ENGINE, metas, methods);

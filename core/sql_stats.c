@@ -11,6 +11,10 @@
 **                      ("ci": "bootstrap", seeded, 1,000 resamples, up to DESCRIBE_BOOT
 **                      values; beyond, "order": order statistics for quantiles and the
 **                      normal interval for the mean)
+**   describe_gaps(timeline, kinds)
+**                      aggregate; describe() of the gaps in ms between consecutive events
+**                      whose kind letter is in kinds, pooled over every timeline (the
+**                      timelines.events column, "sonde timeline v1"); 'art' gives itl_ms
 ** NULL inputs are skipped, as SQL's own aggregates skip them; an empty group gives NULL.
 */
 #include "stats.h"
@@ -21,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_PCT, K_STDEV, K_CV, K_GINI, K_HHI, K_TOPK, K_DESCRIBE };
+enum kind { K_PCT, K_STDEV, K_CV, K_GINI, K_HHI, K_TOPK, K_DESCRIBE, K_GAPS };
 
 #define DESCRIBE_BOOT 500
 #define DESCRIBE_B 1000
@@ -44,6 +48,59 @@ static struct agg *ctx(sqlite3_context *c)
     return sqlite3_aggregate_context(c, sizeof(struct agg));
 }
 
+static int add_value(struct agg *a, double v)
+{
+    a->count++;
+    double d = v - a->mean;
+    a->mean += d / (double)a->count;
+    a->m2 += d * (v - a->mean);
+    if (!a->q && !(a->q = sd_qacc_new(SD_QACC_LIMIT, SD_SKETCH_ALPHA)))
+        return -1;
+    return sd_qacc_add(a->q, v);
+}
+
+static int varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        unsigned char b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+/* one timeline's gaps between events of the given kinds */
+static void step_gaps(sqlite3_context *c, struct agg *a, sqlite3_value **argv)
+{
+    const unsigned char *p = sqlite3_value_blob(argv[0]);
+    const unsigned char *end = p + sqlite3_value_bytes(argv[0]);
+    const char *kinds = (const char *)sqlite3_value_text(argv[1]);
+    if (!kinds)
+        kinds = "art";
+    uint64_t t = 0, prev = 0;
+    int have = 0;
+    while (p && p < end) {
+        char k = (char)*p++;
+        uint64_t gap, bytes;
+        if (varint(&p, end, &gap) != 0 || varint(&p, end, &bytes) != 0) {
+            a->bad = 1;
+            sqlite3_result_error(c, "describe_gaps: a timeline is cut or corrupt", -1);
+            return;
+        }
+        t += gap;
+        if (k && strchr(kinds, k)) {
+            if (have && add_value(a, (double)(t - prev) / 1e6) != 0) {
+                sqlite3_result_error_nomem(c);
+                return;
+            }
+            prev = t;
+            have = 1;
+        }
+    }
+}
+
 static void step(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
     struct agg *a = ctx(c);
@@ -56,14 +113,17 @@ static void step(sqlite3_context *c, int argc, sqlite3_value **argv)
     enum kind k = (enum kind)(intptr_t)sqlite3_user_data(c);
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
         return;
+    if (k == K_GAPS) {
+        step_gaps(c, a, argv);
+        return;
+    }
     double v = sqlite3_value_double(argv[0]);
     if (k == K_DESCRIBE) {
-        a->count++;
-        double d = v - a->mean;
-        a->mean += d / (double)a->count;
-        a->m2 += d * (v - a->mean);
+        if (add_value(a, v) != 0)
+            sqlite3_result_error_nomem(c);
+        return;
     }
-    if (k == K_PCT || k == K_DESCRIBE) {
+    if (k == K_PCT) {
         if (!a->q) {
             double p = argc > 1 ? sqlite3_value_double(argv[1]) : 0.5;
             if (!(p >= 0 && p <= 1)) {
@@ -184,7 +244,7 @@ static void final(sqlite3_context *c)
     }
     enum kind k = (enum kind)(intptr_t)sqlite3_user_data(c);
     double r = NAN;
-    if (k == K_DESCRIBE) {
+    if (k == K_DESCRIBE || k == K_GAPS) {
         describe(c, a);
         sd_qacc_free(a->q);
         a->q = NULL;
@@ -213,6 +273,7 @@ static void final(sqlite3_context *c)
         r = a->k >= 0 ? sd_topk_share(a->x, a->n, (size_t)a->k) : NAN;
         break;
     case K_DESCRIBE:
+    case K_GAPS:
         break;
     }
     if (isnan(r))
@@ -234,7 +295,7 @@ int sd_store_register_stats(sqlite3 *db)
     } fns[] = {
         {"percentile", 2, K_PCT},  {"median", 1, K_PCT},        {"stdev", 1, K_STDEV},
         {"cv", 1, K_CV},           {"gini", 1, K_GINI},         {"hhi", 1, K_HHI},
-        {"topk_share", 2, K_TOPK}, {"describe", 1, K_DESCRIBE},
+        {"topk_share", 2, K_TOPK}, {"describe", 1, K_DESCRIBE}, {"describe_gaps", 2, K_GAPS},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].argc,

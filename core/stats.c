@@ -39,6 +39,60 @@ double sd_quantile_sorted(const double *x, size_t n, double p)
     return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
 }
 
+/* Hoare's selection: afterwards x[k] is what sorting would put there, the values before it
+   are not greater and those after it not smaller. */
+static void select_k(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = x[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+double sd_quantile_select(double *x, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    if (p < 0)
+        p = 0;
+    if (p > 1)
+        p = 1;
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)h;
+    select_k(x, n, lo);
+    double a = x[lo];
+    if (lo + 1 >= n || h == (double)lo)
+        return a;
+    /* the next order statistic is the smallest of those after lo */
+    double b = x[lo + 1];
+    for (size_t i = lo + 2; i < n; i++)
+        if (x[i] < b)
+            b = x[i];
+    return a + (h - (double)lo) * (b - a);
+}
+
 double sd_mean(const double *x, size_t n)
 {
     if (n == 0)

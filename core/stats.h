@@ -17,6 +17,9 @@
 void sd_sort(double *x, size_t n);
 /* x sorted ascending; p in [0, 1]. NaN when n is 0. */
 double sd_quantile_sorted(const double *x, size_t n, double p);
+/* The p-quantile of unsorted x (reordered in place) by selection, in linear time: the same
+   value as sd_quantile_sorted on the sorted x. NaN when n is 0. */
+double sd_quantile_select(double *x, size_t n, double p);
 double sd_mean(const double *x, size_t n);
 /* sample standard deviation; NaN when n < 2 */
 double sd_stdev(const double *x, size_t n);

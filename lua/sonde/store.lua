@@ -6,7 +6,6 @@
 -- in its own transaction), and the rows sonde writes. The README documents every table.
 local core = require "sonde.store.core"
 local probe = require "sonde.probe"
-local stats = require "sonde.stats.core"
 
 local M = { null = core.null }
 
@@ -262,10 +261,9 @@ local mono0, wall0 = probe.now(), os.time()
 
 -- One finished request record (see sonde.session) of run run_id, with its timeline.
 function Store:request(run_id, so_id, r, task)
-    local itl = r.itl_ms
     local p50, pmax
-    if itl and #itl > 0 then
-        p50, pmax = stats.quantile(itl, 0.5, 1)
+    if r.events and #r.events > 1 then
+        p50, pmax = r.events:gap_median_max("art") -- the gaps of metrics' itl_ms
     end
     local started = wall0 + (r.t_send - mono0) / 1e9
     local id = self.db:insert(REQUEST_SQL, run_id, so_id, r.endpoint, task, r.seq, started,

@@ -68,9 +68,12 @@ describe("sonde probe --db", function()
         local f = assert(io.open(dir .. "/a.jsonl"))
         for line in f:lines() do
             local r = cjson.decode(line)
-            local _, got = st:query("SELECT id, ttft_ms, e2e_ms, output_tokens, events " ..
-                "FROM requests WHERE seq = ?", math.tointeger(r.seq))
-            local id, ttft, e2e, tokens, nev = table.unpack(got[1])
+            local _, got = st:query("SELECT id, ttft_ms, e2e_ms, output_tokens, events, " ..
+                "itl_p50_ms, itl_max_ms FROM requests WHERE seq = ?", math.tointeger(r.seq))
+            local id, ttft, e2e, tokens, nev, p50, pmax = table.unpack(got[1])
+            local stats = require "sonde.stats"
+            assert.are.equal(stats.quantile(r.itl_ms, 0.5), p50)
+            assert.are.equal(stats.quantile(r.itl_ms, 1), pmax)
             assert.are.equal(r.ttft_ms, ttft)
             assert.are.equal(r.e2e_ms, e2e)
             assert.are.equal(r.output_tokens, tokens)
@@ -86,6 +89,21 @@ describe("sonde probe --db", function()
             assert.are.same(r.events.bytes, tl:bytes())
         end
         f:close()
+        -- the pooled gaps SQL reads from the packed timelines are the ones Lua unpacks
+        local gaps = {}
+        local _, ids = st:query("SELECT id FROM requests")
+        for _, row in ipairs(ids) do
+            for _, g in ipairs(st:timeline(row[1]):gaps("art")) do
+                gaps[#gaps + 1] = g
+            end
+        end
+        local _, d = st:query("SELECT describe_gaps(events, 'art') FROM timelines")
+        d = cjson.decode(d[1][1])
+        assert.are.equal(#gaps, d.n)
+        local stats = require "sonde.stats"
+        assert(math.abs(stats.quantile(gaps, 0.5) - d.p50) < 1e-9)
+        assert(math.abs(stats.quantile(gaps, 0.99) - d.p99) < 1e-9)
+        assert(math.abs(stats.mean(gaps) - d.mean) < 1e-9)
         st:close()
         -- the run is closed and the endpoint is a service object
         local run = query(db, "SELECT command, ended_at IS NOT NULL, stopped FROM runs")

@@ -178,3 +178,34 @@ describe("the bootstrap", function()
         assert.are.equal(hi2, hi)
     end)
 end)
+
+describe("describe and slo", function()
+    it("describe gives n, mean, quantiles with intervals, and warns on small n", function()
+        local xs = {}
+        for i = 1, 40 do
+            xs[i] = i
+        end
+        local d = stats.describe(xs, { seed = 5 })
+        assert.are.equal(40, d.n)
+        assert.are.equal(20.5, d.mean)
+        assert.are.equal(stats.quantile(xs, 0.9), d.quantiles[0.9])
+        local lo, hi = table.unpack(d.quantile_ci[0.5])
+        assert(lo <= d.quantiles[0.5] and d.quantiles[0.5] <= hi)
+        assert.falsy(d.warnings[0.5])
+        assert.truthy(d.warnings[0.99]) -- 40 requests leave 0.4 beyond p99
+        assert.truthy(d.warnings[0.9]) -- and 4 beyond p90 (want 5)
+    end)
+
+    it("slo counts a request as met only when it succeeded within every limit", function()
+        local recs = {
+            { class = "ok", ttft_ms = 100, tpot_ms = 10 },
+            { class = "truncated", ttft_ms = 200, tpot_ms = 20 },
+            { class = "ok", ttft_ms = 600, tpot_ms = 10 },  -- too slow to start
+            { class = "ok", ttft_ms = 100 },                 -- no tpot: not met
+            { class = "rate_limited" },
+        }
+        local share, goodput = stats.slo(recs, { ttft_ms = 500, tpot_ms = 50 }, 10)
+        assert.are.equal(2 / 5, share)
+        assert.are.equal(0.2, goodput)
+    end)
+end)

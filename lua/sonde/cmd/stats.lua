@@ -28,7 +28,8 @@ M.help = [[
 usage: sonde stats [--db FILE] [--by KEYS] [--since WHEN] [--window SPAN] [--format F]
 
 For each group: n, successes and the success rate, error counts by class, and p50, p90, p99
-and mean of ttft_ms, ttfr_ms, ttfa_ms, tpot_ms, itl_p50_ms (each request's median gap),
+and mean of ttft_ms, ttfr_ms, ttfa_ms, tpot_ms, itl_ms (every gap between output events,
+pooled from the stored timelines), itl_p50_ms (each request's median gap),
 e2e_ms, decode_tps, output_tokens and queue_ms over the successful requests (ok or
 truncated), each with its 95% interval: a seeded bootstrap (1,000 resamples) up to 500
 values, beyond that order statistics for quantiles and the normal interval for means.
@@ -38,8 +39,8 @@ observations beyond it, a mean at least 10).
 options:
 ]] .. args.help(M.spec)
 
-M.metrics = { "ttft_ms", "ttfr_ms", "ttfa_ms", "tpot_ms", "itl_p50_ms", "e2e_ms", "decode_tps",
-    "output_tokens", "queue_ms" }
+M.metrics = { "ttft_ms", "ttfr_ms", "ttfa_ms", "tpot_ms", "itl_ms", "itl_p50_ms", "e2e_ms",
+    "decode_tps", "output_tokens", "queue_ms" }
 
 local KEYS = {
     endpoint = "r.endpoint", task = "coalesce(r.task, '')", provider = "s.provider",
@@ -112,9 +113,16 @@ local function query(db, opts)
     local good = "r.class IN ('ok', 'truncated')"
     local sel = { table.concat(cols, ", "), "count(*)", "sum(" .. good .. ")" }
     for _, m in ipairs(M.metrics) do
-        sel[#sel + 1] = string.format("describe(CASE WHEN %s THEN r.%s END)", good, m)
+        if m == "itl_ms" then
+            -- every gap between output events, pooled over the group's timelines
+            sel[#sel + 1] = string.format("describe_gaps(CASE WHEN %s THEN t.events END, " ..
+                "'art')", good)
+        else
+            sel[#sel + 1] = string.format("describe(CASE WHEN %s THEN r.%s END)", good, m)
+        end
     end
-    local from = " FROM requests r LEFT JOIN service_objects s ON s.id = r.service_object_id "
+    local from = " FROM requests r LEFT JOIN service_objects s ON s.id = r.service_object_id " ..
+        "LEFT JOIN timelines t ON t.request_id = r.id "
     local group = {}
     for i = 1, #keys do
         group[i] = "k" .. i
