@@ -208,11 +208,14 @@ def store():
         db = os.path.join(tmp, "ingest.db")
         peer_db = os.path.join(tmp, "peer.db")
         runs = 1 if QUICK else 3
-        ours, peer = [], []
+        ours, peer, bare = [], [], []
         for _ in range(runs):
             out = subprocess.run([SONDE, "lua", lua, "ingest", db, str(n)], env=ENV,
                                  capture_output=True, text=True, check=True).stdout.split()
             ours.append(int(out[0]) / float(out[1]))
+            out = subprocess.run([SONDE, "lua", lua, "ingest", db, str(n), "bare"], env=ENV,
+                                 capture_output=True, text=True, check=True).stdout.split()
+            bare.append(int(out[0]) / float(out[1]))
             out = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench/store_peer.py"),
                                   db, peer_db, str(n)], env=ENV, capture_output=True,
                                  text=True, check=True).stdout.split()
@@ -222,6 +225,8 @@ def store():
               "batched; median of %d runs" % (n, runs))
         print("  sonde (sonde.store, Lua -> C)      %9.0f records/s = %9.0f rows/s "
               "(target 200,000 request rows/s)" % (o, 2 * o))
+        print("  sonde, records without a timeline  %9.0f records/s (one requests row each)"
+              % statistics.median(bare))
         print("  python sqlite3, executemany        %9.0f records/s   (sonde/python = %.2fx)"
               % (p, o / p))
 

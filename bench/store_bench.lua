@@ -1,12 +1,14 @@
 -- sonde's side of the store benchmarks (run by bench/run.py under `sonde lua`).
---   ingest DB N        write N request records through sonde.store (batched, prepared),
---                      each with a 20-event timeline; prints rows/s
+--   ingest DB N [bare] write N request records through sonde.store (batched, prepared),
+--                      each with a 20-event timeline (with bare: none, so one row each);
+--                      prints N, seconds, rows written, commits
 --   fill DB N GROUPS   N synthetic requests spread over GROUPS endpoints, made inside SQLite
 --                      (for the query benchmarks); prints seconds
 local store = require "sonde.store"
 local probe = require "sonde.probe"
 
 local what, path, n, groups = arg[1], arg[2], math.tointeger(tonumber(arg[3])), arg[4]
+local bare = groups == "bare"
 os.remove(path)
 os.remove(path .. "-wal")
 os.remove(path .. "-shm")
@@ -25,6 +27,9 @@ if what == "ingest" then
         ttfa_ms = 201.5, e2e_ms = 500.25, tpot_ms = 19.9, decode_tps = 50.1, output_tokens = 20,
         input_tokens = 64, tokens_source = "usage", finish_reason = "stop", nev = 20,
         bytes = 2400, events = tl, itl_ms = { 20, 20, 20, 20 } }
+    if bare then
+        r.events = probe.timeline { t = {}, bytes = {}, kind = "" }
+    end
     local t0 = probe.now()
     for i = 1, n do
         r.seq = i

@@ -116,7 +116,8 @@ static int bind_args(lua_State *L, struct lstore *d, sqlite3_stmt *st, int first
         case LUA_TSTRING: {
             size_t len;
             const char *s = lua_tolstring(L, i, &len);
-            rc = sqlite3_bind_text64(st, k, s, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+            /* static: the string stays on the Lua stack until the statement has run */
+            rc = sqlite3_bind_text64(st, k, s, len, SQLITE_STATIC, SQLITE_UTF8);
             break;
         }
         case LUA_TTABLE: {
@@ -124,7 +125,7 @@ static int bind_args(lua_State *L, struct lstore *d, sqlite3_stmt *st, int first
             size_t len;
             const char *s = lua_tolstring(L, -1, &len);
             if (s)
-                rc = sqlite3_bind_blob64(st, k, s, len, SQLITE_TRANSIENT);
+                rc = sqlite3_bind_blob64(st, k, s, len, SQLITE_STATIC); /* as above */
             lua_pop(L, 1);
             if (!s) {
                 lua_pushfstring(L, "value %d: a table value must be {blob = string}", k);

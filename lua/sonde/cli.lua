@@ -48,6 +48,17 @@ function M.usage_error(msg)
     error({ usage = true, message = msg }, 0)
 end
 
+-- Call f(...); a failure becomes a runtime error (exit 1) with its message and no
+-- traceback: for the calls whose errors are about the user's input (a file, SQL, a script).
+function M.try(f, ...)
+    local res = table.pack(pcall(f, ...))
+    if not res[1] then
+        local e = res[2]
+        error(type(e) == "table" and e or { message = tostring(e) }, 0)
+    end
+    return table.unpack(res, 2, res.n)
+end
+
 local function run(argv)
     local verb = argv[1]
     if verb == nil or verb == "--help" or verb == "-h" then

@@ -138,6 +138,7 @@ end
 function Store:close()
     self.db:close()
 end
+Store.__close = Store.close -- `local st <close> = store.open(...)`
 
 function Store:flush()
     self.db:flush()

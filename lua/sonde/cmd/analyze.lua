@@ -46,15 +46,8 @@ function M.run(argv)
     if not what or not analyze[what] or what == "family" or pos[2] then
         cli.usage_error("say which: concentration, supply, dispersion or taskmix")
     end
-    local ok, db = pcall(store.open, opts.db, { readonly = true })
-    if not ok then
-        error({ message = tostring(db) }, 0)
-    end
-    local ok2, res = pcall(analyze[what], db, opts)
-    db:close()
-    if not ok2 then
-        error({ message = tostring(res) }, 0)
-    end
+    local db <close> = cli.try(store.open, opts.db, { readonly = true })
+    local res = cli.try(analyze[what], db, opts)
     if opts.format == "json" then
         local list = {}
         for i, t in ipairs(res) do

@@ -57,15 +57,8 @@ local function run_catalog(opts, path)
     if opts.as_of and not opts.as_of:match("^%d%d%d%d%-%d%d%-%d%d$") then
         cli.usage_error("--as-of must be a date, YYYY-MM-DD")
     end
-    local okdb, st = pcall(store.open, opts.db)
-    if not okdb then
-        error({ message = tostring(st) }, 0)
-    end
-    local ok, res = pcall(catalog.import, st, path, opts.format, opts.as_of)
-    st:close()
-    if not ok then
-        error({ message = tostring(res) }, 0)
-    end
+    local st <close> = cli.try(store.open, opts.db)
+    local res = cli.try(catalog.import, st, path, opts.format, opts.as_of)
     io.stdout:write(string.format("imported %d entries from %s (import %d): %d new listings, " ..
         "%d entries flagged (see import_issues)\n", res.entries, path, res.id, res.listed,
         res.flagged))
@@ -92,17 +85,10 @@ function M.run(argv)
     if not ok then
         cli.usage_error(tostring(map))
     end
-    local okdb, st = pcall(store.open, opts.db)
-    if not okdb then
-        error({ message = tostring(st) }, 0)
-    end
-    local ok2, res = pcall(import.log, st, pos[2], { format = opts.format, map = map,
+    local st <close> = cli.try(store.open, opts.db)
+    local res = cli.try(import.log, st, pos[2], { format = opts.format, map = map,
         name = opts.name, on_error = opts.on_error, model = opts.model,
         provider = opts.provider, task = opts.task })
-    st:close()
-    if not ok2 then
-        error({ message = tostring(res) }, 0)
-    end
     io.stdout:write(string.format("imported %d rows from %s (import %d)%s\n", res.rows, pos[2],
         res.id, res.skipped > 0 and string.format("; skipped %d malformed rows, listed in " ..
             "import_issues", res.skipped) or ""))

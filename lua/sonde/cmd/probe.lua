@@ -116,11 +116,7 @@ function M.run(argv)
     end
     local db, run_id, so_of
     if not opts.no_db then
-        local ok, s = pcall(store.open, opts.db)
-        if not ok then
-            error({ message = tostring(s) }, 0)
-        end
-        db = s
+        db = cli.try(store.open, opts.db)
         run_id = db:start_run("probe", cjson.encode {
             requests = opts.requests, concurrency = opts.concurrency, rate = opts.rate,
             arrival = opts.arrival, burstiness = opts.burstiness, seed = opts.seed,

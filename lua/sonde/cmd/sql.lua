@@ -33,13 +33,9 @@ function M.run(argv)
     if #pos ~= 1 then
         cli.usage_error("give one SQL statement (quoted)")
     end
-    local ok, db = pcall(store.open, opts.db, { readonly = true })
+    local db <close> = cli.try(store.open, opts.db, { readonly = true })
+    local ok, cols, rows = pcall(db.query, db, pos[1])
     if not ok then
-        error({ message = tostring(db) }, 0)
-    end
-    local ok2, cols, rows = pcall(db.query, db, pos[1])
-    db:close()
-    if not ok2 then
         error({ message = "sql: " .. tostring(cols) }, 0)
     end
     tabular.write(opts.format, cols, rows)

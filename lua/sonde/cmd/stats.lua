@@ -28,7 +28,7 @@ M.help = [[
 usage: sonde stats [--db FILE] [--by KEYS] [--since WHEN] [--window SPAN] [--format F]
 
 For each group: n, successes and the success rate, error counts by class, and p50, p90, p99
-and mean of ttft_ms, ttfr_ms, ttfa_ms, tpot_ms, itl_ms (every gap between output events,
+and mean of ttft_ms, ttfr_ms, ttfa_ms, ttfc_ms, tpot_ms, itl_ms (every gap between output events,
 pooled from the stored timelines), itl_p50_ms (each request's median gap),
 e2e_ms, decode_tps, output_tokens and queue_ms over the successful requests (ok or
 truncated), each with its 95% interval: a seeded bootstrap (1,000 resamples) up to 500
@@ -39,8 +39,8 @@ observations beyond it, a mean at least 10).
 options:
 ]] .. args.help(M.spec)
 
-M.metrics = { "ttft_ms", "ttfr_ms", "ttfa_ms", "tpot_ms", "itl_ms", "itl_p50_ms", "e2e_ms",
-    "decode_tps", "output_tokens", "queue_ms" }
+M.metrics = { "ttft_ms", "ttfr_ms", "ttfa_ms", "ttfc_ms", "tpot_ms", "itl_ms", "itl_p50_ms",
+    "e2e_ms", "decode_tps", "output_tokens", "queue_ms" }
 
 local KEYS = {
     endpoint = "r.endpoint", task = "coalesce(r.task, '')", provider = "s.provider",
@@ -272,15 +272,8 @@ function M.run(argv)
     if #pos > 0 then
         cli.usage_error("unexpected argument '" .. pos[1] .. "'")
     end
-    local ok, db = pcall(store.open, opts.db, { readonly = true })
-    if not ok then
-        error({ message = tostring(db) }, 0)
-    end
-    local ok2, keys, gs = pcall(query, db, opts)
-    db:close()
-    if not ok2 then
-        error(keys, 0)
-    end
+    local db <close> = cli.try(store.open, opts.db, { readonly = true })
+    local keys, gs = cli.try(query, db, opts)
     if opts.format == "json" then
         local list = {}
         for i, g in ipairs(gs) do
