@@ -164,6 +164,48 @@ describe("sonde probe --db", function()
     end)
 end)
 
+describe("the commands that read and import", function()
+    it("sonde stats takes --since and --window spans", function()
+        local db = dir .. "/a.db"
+        local t, rc = sh(string.format("%s stats --db %s --since 1d --window 1h --format csv",
+            BIN, db))
+        assert.are.equal(0, rc, t)
+        local head = t:match("^([^\r\n]+)")
+        assert.are.equal("endpoint,task,window,n_requests,ok,success_rate,metric,n,p50,p50_lo," ..
+            "p50_hi,p90,p90_lo,p90_hi,p99,p99_lo,p99_hi,mean,mean_lo,mean_hi,warnings", head)
+        assert.truthy(t:find("%d%d%d%d%-%d%d%-%d%dT%d%d:00:00Z,17,17"), t)
+        local later = sh(string.format("%s stats --db %s --since 2999-01-01", BIN, db))
+        assert.truthy(later:find("no requests in the store match", 1, true), later)
+        local bad, rc2 = sh(string.format("%s stats --db %s --window 5x", BIN, db))
+        assert.are.equal(2, rc2)
+        assert.truthy(bad:find("--window '5x' is not a span", 1, true), bad)
+    end)
+
+    it("sonde import and sonde analyze work from the command line", function()
+        local db = dir .. "/imp.db"
+        local root = "." -- specs run in the source tree (ctest's WORKING_DIRECTORY)
+        local t, rc = sh(string.format("%s import log %s/tests/fixtures/traces/" ..
+            "azure_code_head300.csv --format azure --task code --db %s", BIN, root, db))
+        assert.are.equal(0, rc, t)
+        assert.truthy(t:find("imported 300 rows", 1, true), t)
+        local c, rc2 = sh(string.format("%s import catalog %s/tests/fixtures/catalogs/" ..
+            "litellm_extract.2026-08-01.json --format litellm --db %s", BIN, root, db))
+        assert.are.equal(0, rc2, c)
+        assert.truthy(c:find("8 entries", 1, true), c)
+        local mix, rc3 = sh(string.format("%s analyze taskmix --db %s --format json", BIN, db))
+        assert.are.equal(0, rc3, mix)
+        local rows = cjson.decode((mix:gsub("rc=%d+%s*$", "")))[1].rows
+        assert.are.equal("code", rows[1][1])
+        assert.are.equal(300, rows[1][2])
+        local bad, rc4 = sh(string.format("%s import log %s/nothing.csv --format azure --db %s",
+            BIN, dir, db))
+        assert.are.equal(1, rc4, bad)
+        assert.truthy(bad:find("cannot read", 1, true), bad)
+        local _, rc5 = sh(string.format("%s analyze nonsense --db %s", BIN, db))
+        assert.are.equal(2, rc5)
+    end)
+end)
+
 describe("a file that is not a sonde database", function()
     -- sql: what a reader asks (a read-only use learns of damage when it reads the pages)
     local function refused(path, why, sql, why_sql)
