@@ -233,14 +233,26 @@ function M.dispersion(db, opts)
         error("dispersion needs --model (a canonical name, e.g. qwen3-32b)", 0)
     end
     local _, sos = db:query(LATEST .. " WHERE s.model = ? ORDER BY s.provider", opts.model)
-    if #sos == 0 then
-        error("no listing for model '" .. opts.model .. "' (import a catalog, or probe it)", 0)
+    local _, any = db:query("SELECT count(*) FROM endpoint_stats WHERE model = ?", opts.model)
+    if #sos == 0 and any[1][1] == 0 then
+        error("nothing is known of model '" .. opts.model .. "' (import a catalog or endpoint " ..
+            "stats, or probe it)", 0)
     end
     local rows, cols = {}, { price = {}, latency = {}, tps = {}, context = {}, features = {} }
     for _, r in ipairs(sos) do
         local _, m = db:query("SELECT median(ttft_ms), median(decode_tps), count(*) FROM " ..
             "requests WHERE service_object_id = ? AND class IN ('ok', 'truncated')", r[1])
         local ttft, tps = v(m[1][1]), v(m[1][2])
+        local from = ttft and "probes" or nil
+        if not ttft then
+            -- not probed here: what others published for this provider and model, if any
+            local _, pub = db:query("SELECT latency_p50_ms, throughput_p50_tps, source FROM " ..
+                "endpoint_stats WHERE provider = lower(?) AND model = ? ORDER BY id DESC " ..
+                "LIMIT 1", r[2], r[3])
+            if pub[1] then
+                ttft, tps, from = v(pub[1][1]), v(pub[1][2]), pub[1][3]
+            end
+        end
         local pin, pout = v(r[5]), v(r[6])
         -- the price a 3:1 input:output mix pays, per million tokens
         local blended = pin and pout and (3 * pin + pout) / 4 or nil
@@ -252,7 +264,7 @@ function M.dispersion(db, opts)
         end
         rows[#rows + 1] = { r[2], r[4], blended and string.format("%.3f", blended) or "-",
             v(r[7]) or "-", ttft and string.format("%.0f", ttft) or "-",
-            tps and string.format("%.1f", tps) or "-", nfeat }
+            tps and string.format("%.1f", tps) or "-", nfeat, from or "-" }
         if blended then
             table.insert(cols.price, blended)
         end
@@ -267,16 +279,40 @@ function M.dispersion(db, opts)
         end
         table.insert(cols.features, nfeat)
     end
+    -- providers with published figures but no listing: their latency and throughput count
+    local listed = {}
+    for _, r in ipairs(sos) do
+        listed[r[2]:lower()] = true
+    end
+    local _, pub = db:query("SELECT provider, variant, latency_p50_ms, throughput_p50_tps, " ..
+        "source FROM endpoint_stats WHERE model = ? ORDER BY provider, id DESC", opts.model)
+    local seen = {}
+    for _, p in ipairs(pub) do
+        if not listed[p[1]] and not seen[p[1]] then
+            seen[p[1]] = true
+            local ttft, tps = v(p[3]), v(p[4])
+            rows[#rows + 1] = { p[1], p[2], "-", "-", ttft and string.format("%.0f", ttft) or "-",
+                tps and string.format("%.1f", tps) or "-", "-", p[5] .. " (not listed)" }
+            if ttft then
+                table.insert(cols.latency, ttft)
+            end
+            if tps then
+                table.insert(cols.tps, tps)
+            end
+        end
+    end
     local function f(x)
         return x and string.format("%.2f", x) or "-"
     end
-    rows[#rows + 1] = { "CV", string.format("(%d providers)", #sos), f(cv(cols.price)),
-        f(cv(cols.context)), f(cv(cols.latency)), f(cv(cols.tps)), f(cv(cols.features)) }
+    rows[#rows + 1] = { "CV", string.format("(%d providers)", #rows), f(cv(cols.price)),
+        f(cv(cols.context)), f(cv(cols.latency)), f(cv(cols.tps)), f(cv(cols.features)), "" }
     return { {
         title = string.format("dispersion across the providers of %s (price: USD per million " ..
             "tokens, 3 input : 1 output; latency: median TTFT ms and throughput: median " ..
-            "decode tok/s of the probes stored)", opts.model),
-        cols = { "provider", "variant", "price", "context", "ttft_ms", "decode_tps", "features" },
+            "decode tok/s, from the probes stored or else from imported endpoint stats)",
+            opts.model),
+        cols = { "provider", "variant", "price", "context", "ttft_ms", "decode_tps", "features",
+            "latency from" },
         rows = rows,
         notes = { "CV = standard deviation / mean across providers: a price CV well below " ..
             "the latency and throughput CVs is the 'prices are anchored' finding" },

@@ -302,4 +302,75 @@ function M.log(st, path, opts)
     return { id = import_id, rows = rows, skipped = skipped, file = path }
 end
 
+-- Published per-endpoint latency and throughput (the flat CSV of OpenRouter endpoint stats:
+-- source, provider, model, uptime_last_30m, ..., latency_ms_p50..p99,
+-- throughput_tps_p50..p99) into endpoint_stats. All or nothing; a bad row stops it.
+function M.endpoint_stats(st, path)
+    local f, err = io.open(path, "rb")
+    if not f then
+        error("cannot read " .. err, 0)
+    end
+    local text = f:read("a")
+    f:close()
+    local name = path:match("([^/]+)$")
+    local canonical = require("sonde.catalog").canonical
+    local db = st.db
+    db:hold(true)
+    db:begin()
+    local ok, res = pcall(function()
+        local import_id = db:insert("INSERT INTO imports (kind, format, file, name, " ..
+            "imported_at) VALUES ('stats', 'endpoint-stats', ?, ?, ?)", path, name,
+            os.date("!%Y-%m-%dT%H:%M:%SZ"))
+        local header, index, n = nil, {}, 0
+        local want = { "source", "provider", "model", "latency_ms_p50", "throughput_tps_p50" }
+        for fields, line in M.csv_records(text) do
+            if not header then
+                header = fields
+                for i, h in ipairs(fields) do
+                    index[h] = i
+                end
+                for _, k in ipairs(want) do
+                    if not index[k] then
+                        error(string.format("%s:1: no column '%s'", name, k), 0)
+                    end
+                end
+            elseif not (#fields == 1 and fields[1] == "") then
+                local function get(k)
+                    local v = index[k] and fields[index[k]]
+                    if v == nil or v == "" or v == "null" then
+                        return nil
+                    end
+                    local x = tonumber(v)
+                    if not x then
+                        error(string.format("%s:%d: %s '%s' is not a number", name, line, k, v),
+                            0)
+                    end
+                    return x
+                end
+                local model = fields[index.model]
+                db:insert("INSERT INTO endpoint_stats (import_id, source, provider, model, " ..
+                    "variant, uptime_pct, latency_p50_ms, latency_p90_ms, latency_p99_ms, " ..
+                    "throughput_p50_tps, throughput_p90_tps, throughput_p99_tps) VALUES " ..
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", import_id, fields[index.source],
+                    fields[index.provider]:lower(), canonical(model), model,
+                    get("uptime_last_30m"), get("latency_ms_p50"), get("latency_ms_p90"),
+                    get("latency_ms_p99"), get("throughput_tps_p50"), get("throughput_tps_p90"),
+                    get("throughput_tps_p99"))
+                n = n + 1
+            end
+        end
+        db:insert("UPDATE imports SET rows = ?, skipped = 0, flagged = 0 WHERE id = ?", n,
+            import_id)
+        return { id = import_id, rows = n }
+    end)
+    if not ok then
+        db:rollback()
+        db:hold(false)
+        error(res, 0)
+    end
+    db:hold(false)
+    db:flush()
+    return res
+end
+
 return M

@@ -88,6 +88,20 @@ CREATE TABLE log_requests (
 );
 CREATE INDEX log_requests_by_import ON log_requests(import_id, ts);
 ]],
+    -- 3: latency and throughput published by others, per provider endpoint
+    [[
+CREATE TABLE endpoint_stats (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    source TEXT NOT NULL,     -- who published them: 'openrouter'
+    provider TEXT NOT NULL,   -- as the source names it, lowercased
+    model TEXT NOT NULL,      -- canonical model name
+    variant TEXT NOT NULL,    -- the source's model id
+    uptime_pct REAL,
+    latency_p50_ms REAL, latency_p90_ms REAL, latency_p99_ms REAL,
+    throughput_p50_tps REAL, throughput_p90_tps REAL, throughput_p99_tps REAL
+);
+]],
 }
 M.VERSION = #M.migrations
 

@@ -97,6 +97,27 @@ describe("dispersion", function()
         assert.are.equal(string.format("%.2f", stats.cv(blends)), row(out, "CV")[3])
         assert.are.equal("(3 providers)", row(out, "CV")[2])
     end)
+
+    it("takes latency and throughput from imported endpoint stats where nothing was probed",
+        function()
+            import.endpoint_stats(st, "tests/fixtures/measurements/" ..
+                "openrouter_endpoint_stats_2026-08.csv")
+            local out = analyze.dispersion(st.db, { model = "qwen3-32b" })[1]
+            local groq = row(out, "groq")
+            assert.are.same({ "417", "245.0", "openrouter" }, { groq[5], groq[6], groq[8] })
+            assert.are.equal("openrouter", row(out, "deepinfra")[8])
+            local cvrow = row(out, "CV")
+            assert.are.equal(string.format("%.2f", stats.cv { 442.5, 417 }), cvrow[5])
+            assert.are.equal(string.format("%.2f", stats.cv { 28, 245 }), cvrow[6])
+            -- deepseek-v3.2 is listed by no one here: all three rows come from the stats
+            local ds = analyze.dispersion(st.db, { model = "deepseek-v3.2" })[1]
+            assert.are.same({ "atlascloud", "baidu", "deepinfra", "CV" },
+                { ds.rows[1][1], ds.rows[2][1], ds.rows[3][1], ds.rows[4][1] })
+            assert.are.equal(string.format("%.2f", stats.cv { 1537, 1024, 4753 }), ds.rows[4][5])
+            assert.has_error(function()
+                analyze.dispersion(st.db, { model = "no-such-model" })
+            end)
+        end)
 end)
 
 describe("supply", function()

@@ -28,6 +28,7 @@ M.spec = {
 M.help = [[
 usage: sonde import log FILE --format azure|mooncake|csv|jsonl [--map ...] [options]
        sonde import catalog FILE --format litellm|openrouter [--as-of DATE]
+       sonde import endpoints FILE
 
 Reads a request log into the store's log_requests table, all or nothing:
   azure     the Azure LLM inference trace CSV: TIMESTAMP,ContextTokens,GeneratedTokens
@@ -46,6 +47,10 @@ million tokens; a listing is written only when it differs from the last one from
 catalog. Entries with a missing, zero, negative, implausible (a unit slip: over 1,000 USD
 per million tokens) or tiered price, or no context, are flagged by name in import_issues;
 a flagged price is never stored as a price (a tiered one keeps its first tier, flagged).
+
+Endpoint stats (a CSV with source, provider, model, uptime_last_30m, latency_ms_p50..p99,
+throughput_tps_p50..p99, as OpenRouter publishes per endpoint) go into endpoint_stats;
+sonde analyze dispersion uses them for providers sonde has not probed.
 
 options:
 ]] .. args.help(M.spec)
@@ -70,8 +75,15 @@ function M.run(argv)
     if pos[1] == "catalog" and pos[2] and not pos[3] then
         return run_catalog(opts, pos[2])
     end
+    if pos[1] == "endpoints" and pos[2] and not pos[3] then
+        local st <close> = cli.try(store.open, opts.db)
+        local res = cli.try(import.endpoint_stats, st, pos[2])
+        io.stdout:write(string.format("imported %d endpoint stats from %s (import %d)\n",
+            res.rows, pos[2], res.id))
+        return 0
+    end
     if pos[1] ~= "log" or not pos[2] or pos[3] then
-        cli.usage_error("usage: sonde import log|catalog FILE --format F")
+        cli.usage_error("usage: sonde import log|catalog|endpoints FILE [--format F]")
     end
     if not opts.format then
         cli.usage_error("--format is needed (azure, mooncake, csv, jsonl)")
