@@ -5,6 +5,7 @@
 -- import_issues and its listing carries the flags; a flagged price is never stored as a
 -- price (a tiered entry keeps its first tier, flagged as such).
 local cjson = require "cjson"
+local files = require "sonde.files"
 
 local M = {}
 
@@ -160,13 +161,7 @@ function M.import(st, path, format, as_of)
         error(string.format("unknown catalog format '%s' (litellm, openrouter)",
             tostring(format)), 0)
     end
-    local f, err = io.open(path, "rb")
-    if not f then
-        error("cannot read " .. err, 0)
-    end
-    local text = f:read("a")
-    f:close()
-    local name = path:match("([^/]+)$")
+    local text, name = files.read(path)
     local ok, doc = pcall(cjson.decode, text)
     if not ok then
         error(string.format("%s: not JSON (%s)", name, tostring(doc)), 0)
@@ -180,9 +175,7 @@ function M.import(st, path, format, as_of)
     end)
     as_of = as_of or name:match("(%d%d%d%d%-%d%d%-%d%d)") or os.date("!%Y-%m-%d")
     local db = st.db
-    db:hold(true)
-    db:begin()
-    local okw, res = pcall(function()
+    return st:atomically(function()
         local import_id = db:insert("INSERT INTO imports (kind, format, file, name, " ..
             "imported_at) VALUES ('catalog', ?, ?, ?, ?)", format, path, name,
             os.date("!%Y-%m-%dT%H:%M:%SZ"))
@@ -208,14 +201,6 @@ function M.import(st, path, format, as_of)
             flagged, import_id)
         return { id = import_id, entries = #list, listed = listed, flagged = flagged }
     end)
-    if not okw then
-        db:rollback()
-        db:hold(false)
-        error(res, 0)
-    end
-    db:hold(false)
-    db:flush()
-    return res
 end
 
 return M

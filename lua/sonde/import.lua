@@ -5,6 +5,7 @@
 -- FILE:ROW with the reason, and either skipped (noted in import_issues) or stops the import,
 -- which then leaves nothing behind.
 local cjson = require "cjson"
+local files = require "sonde.files"
 
 local M = {}
 
@@ -196,25 +197,13 @@ function M.log(st, path, opts)
     if not next(map) then
         error("format " .. opts.format .. " needs --map FIELD=COLUMN,...", 0)
     end
-    local f, err = io.open(path, "rb")
-    if not f then
-        error("cannot read " .. err, 0)
-    end
-    local text = f:read("a")
-    f:close()
-    local name = path:match("([^/]+)$")
+    local text, name = files.read(path)
     local on_error = opts.on_error or "skip"
     local db = st.db
-    db:hold(true)
-    db:begin()
-    local import_id = db:insert("INSERT INTO imports (kind, format, file, name, imported_at) " ..
-        "VALUES ('log', ?, ?, ?, ?)", opts.format, path, opts.name or name,
-        os.date("!%Y-%m-%dT%H:%M:%SZ"))
+    local import_id
     local rows, skipped = 0, 0
     local function bad(row, why)
-        if on_error == "stop" then
-            db:rollback()
-            db:hold(false)
+        if on_error == "stop" then -- st:atomically rolls everything back
             error(string.format("%s:%d: %s; nothing was imported", name, row, why), 0)
         end
         skipped = skipped + 1
@@ -247,7 +236,10 @@ function M.log(st, path, opts)
         db:insert(INSERT, import_id, table.unpack(vals, 1, #ORDER))
         rows = rows + 1
     end
-    local ok, e = pcall(function()
+    return st:atomically(function()
+        import_id = db:insert("INSERT INTO imports (kind, format, file, name, imported_at) " ..
+            "VALUES ('log', ?, ?, ?, ?)", opts.format, path, opts.name or name,
+            os.date("!%Y-%m-%dT%H:%M:%SZ"))
         if fmt.kind == "csv" then
             local header, index
             for fields, line in M.csv_records(text) do
@@ -289,35 +281,20 @@ function M.log(st, path, opts)
                 end
             end
         end
+        db:insert("UPDATE imports SET rows = ?, skipped = ?, flagged = 0 WHERE id = ?", rows,
+            skipped, import_id)
+        return { id = import_id, rows = rows, skipped = skipped, file = path }
     end)
-    if not ok then
-        db:rollback()
-        db:hold(false)
-        error(e, 0)
-    end
-    db:insert("UPDATE imports SET rows = ?, skipped = ?, flagged = 0 WHERE id = ?", rows, skipped,
-        import_id)
-    db:hold(false)
-    db:flush()
-    return { id = import_id, rows = rows, skipped = skipped, file = path }
 end
 
 -- Published per-endpoint latency and throughput (the flat CSV of OpenRouter endpoint stats:
 -- source, provider, model, uptime_last_30m, ..., latency_ms_p50..p99,
 -- throughput_tps_p50..p99) into endpoint_stats. All or nothing; a bad row stops it.
 function M.endpoint_stats(st, path)
-    local f, err = io.open(path, "rb")
-    if not f then
-        error("cannot read " .. err, 0)
-    end
-    local text = f:read("a")
-    f:close()
-    local name = path:match("([^/]+)$")
+    local text, name = files.read(path)
     local canonical = require("sonde.catalog").canonical
     local db = st.db
-    db:hold(true)
-    db:begin()
-    local ok, res = pcall(function()
+    return st:atomically(function()
         local import_id = db:insert("INSERT INTO imports (kind, format, file, name, " ..
             "imported_at) VALUES ('stats', 'endpoint-stats', ?, ?, ?)", path, name,
             os.date("!%Y-%m-%dT%H:%M:%SZ"))
@@ -363,14 +340,6 @@ function M.endpoint_stats(st, path)
             import_id)
         return { id = import_id, rows = n }
     end)
-    if not ok then
-        db:rollback()
-        db:hold(false)
-        error(res, 0)
-    end
-    db:hold(false)
-    db:flush()
-    return res
 end
 
 return M

@@ -149,6 +149,25 @@ function M.open(path, opts)
     return setmetatable({ db = db, path = path, so_ids = {} }, Store)
 end
 
+-- Run fn() as one transaction: everything it writes is kept, or, when it raises, none of
+-- it (imports are all or nothing). The writer's batching is held off meanwhile.
+function Store:atomically(fn)
+    local db = self.db
+    db:flush()
+    db:hold(true)
+    db:begin()
+    local res = table.pack(pcall(fn))
+    if not res[1] then
+        db:rollback()
+        db:hold(false)
+        self.so_ids = {} -- ids made inside the transaction are gone with it
+        error(res[2], 0)
+    end
+    db:hold(false)
+    db:flush()
+    return table.unpack(res, 2, res.n)
+end
+
 function Store:close()
     self.db:close()
 end
