@@ -24,19 +24,30 @@ void sd_sort(double *x, size_t n)
     qsort(x, n, sizeof *x, cmp_double);
 }
 
+/*
+** Where the p-quantile of n values falls: between ranks lo and lo + 1 (0-based), frac of the
+** way (linear interpolation, h = (n - 1) p). frac is 0 when it falls on lo, and lo + 1 is
+** then not needed (it may be n).
+*/
+static uint64_t rank_of(uint64_t n, double p, double *frac)
+{
+    if (!(p > 0))
+        p = 0;
+    if (p > 1)
+        p = 1;
+    double h = (double)(n - 1) * p;
+    uint64_t lo = (uint64_t)h;
+    *frac = lo + 1 < n ? h - (double)lo : 0;
+    return lo;
+}
+
 double sd_quantile_sorted(const double *x, size_t n, double p)
 {
     if (n == 0)
         return NAN;
-    if (p <= 0)
-        return x[0];
-    if (p >= 1)
-        return x[n - 1];
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)h;
-    if (lo + 1 >= n)
-        return x[n - 1];
-    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
+    double f;
+    size_t lo = (size_t)rank_of(n, p, &f);
+    return f > 0 ? x[lo] + f * (x[lo + 1] - x[lo]) : x[lo];
 }
 
 /* Hoare's selection: afterwards x[k] is what sorting would put there, the values before it
@@ -75,22 +86,18 @@ double sd_quantile_select(double *x, size_t n, double p)
 {
     if (n == 0)
         return NAN;
-    if (p < 0)
-        p = 0;
-    if (p > 1)
-        p = 1;
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)h;
+    double f;
+    size_t lo = (size_t)rank_of(n, p, &f);
     select_k(x, n, lo);
     double a = x[lo];
-    if (lo + 1 >= n || h == (double)lo)
+    if (f == 0)
         return a;
     /* the next order statistic is the smallest of those after lo */
     double b = x[lo + 1];
     for (size_t i = lo + 2; i < n; i++)
         if (x[i] < b)
             b = x[i];
-    return a + (h - (double)lo) * (b - a);
+    return a + f * (b - a);
 }
 
 double sd_mean(const double *x, size_t n)
@@ -508,18 +515,13 @@ double sd_sketch_quantile(const struct sd_sketch *s, double p)
     uint64_t n = sd_sketch_count(s);
     if (n == 0)
         return NAN;
-    if (p < 0)
-        p = 0;
-    if (p > 1)
-        p = 1;
     /* the same rank arithmetic as the exact quantile, between the two bucket values */
-    double h = (double)(n - 1) * p;
-    uint64_t lo = (uint64_t)h;
+    double f;
+    uint64_t lo = rank_of(n, p, &f);
     double a = rank_value(s, lo);
-    if (lo + 1 >= n || h == (double)lo)
+    if (f == 0)
         return a;
-    double b = rank_value(s, lo + 1);
-    return a + (h - (double)lo) * (b - a);
+    return a + f * (rank_value(s, lo + 1) - a);
 }
 
 /* ---- exact, then sketch ---- */
