@@ -39,6 +39,8 @@ setup(function()
     srv = mock.start { port = 0, seed = 3, profiles = {
         { name = "quick", model = "quick", ttft_ms = 20, itl_ms = 2, output_tokens = 12 },
         { name = "steady", model = "steady", ttft_ms = 5, itl_ms = 5, output_tokens = 20 },
+        { name = "limited", model = "limited", ttft_ms = 5, itl_ms = 1, output_tokens = 4,
+            faults = { rate_limit = 1 } },
     } }
     dir = os.tmpname()
     os.remove(dir)
@@ -110,6 +112,17 @@ describe("sonde probe --db", function()
         assert.are.same({ "probe", 1, 0 }, run[1])
         local so = query(db, "SELECT provider, model, variant FROM service_objects")
         assert.are.same({ srv.url("quick"):match("//([^/]+)"), "quick", "quick" }, so[1])
+    end)
+
+    it("keeps a failure's class, HTTP status, Retry-After and raw error body", function()
+        local db = dir .. "/fail.db"
+        local out, rc = sh(string.format("cd %s && %s probe --base-url %s --model limited " ..
+            "--db %s -n 3", dir, BIN, srv.url("limited"), db))
+        assert.are.equal(0, rc, out)
+        local rows = query(db, "SELECT class, http_status, retry_after_s IS NOT NULL, " ..
+            "error_body LIKE '%Rate limit%', ttft_ms IS NULL FROM requests")
+        assert.are.same({ { "rate_limited", 429, 1, 1, 1 }, { "rate_limited", 429, 1, 1, 1 },
+            { "rate_limited", 429, 1, 1, 1 } }, rows)
     end)
 
     it("appends a second run to the same file", function()
