@@ -190,12 +190,6 @@ static uint64_t seed_arg(lua_State *L, int idx)
     return s;
 }
 
-static int by_num(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* bootstrap of a Lua function: each resample is a new sequence handed to it */
 static void bootstrap_fn(lua_State *L, const double *x, size_t n, int fn, int b, double level,
                          uint64_t seed)
@@ -218,20 +212,21 @@ static void bootstrap_fn(lua_State *L, const double *x, size_t n, int fn, int b,
         if (isnum && !isnan(e))
             est[k++] = e;
     }
-    qsort(est, (size_t)k, sizeof *est, by_num);
+    sd_sort(est, (size_t)k);
     lua_pushnumber(L, sd_quantile_sorted(est, (size_t)k, (1.0 - level) / 2.0));
     lua_pushnumber(L, sd_quantile_sorted(est, (size_t)k, (1.0 + level) / 2.0));
 }
 
 static int l_bootstrap(lua_State *L)
 {
-    size_t n;
-    double *x = numbers(L, 1, &n); /* its userdata, on the stack, keeps it alive */
-    if (lua_isnoneornil(L, 3)) {
+    lua_settop(L, 3); /* the options are slot 3 even when left out */
+    if (lua_isnil(L, 3)) {
         lua_newtable(L);
         lua_replace(L, 3);
     }
     luaL_checktype(L, 3, LUA_TTABLE);
+    size_t n;
+    double *x = numbers(L, 1, &n); /* its userdata, on the stack, keeps it alive */
     double p = sd_l_optnum(L, 3, "p", 0.5);
     lua_Integer b = sd_l_optint(L, 3, "b", 1000);
     double level = sd_l_optnum(L, 3, "level", 0.95);

@@ -31,14 +31,18 @@ enum kind { K_PCT, K_STDEV, K_CV, K_GINI, K_HHI, K_TOPK, K_DESCRIBE, K_GAPS };
 #define DESCRIBE_B 1000
 #define DESCRIBE_SEED 1
 
-/* everything but percentile keeps its values in a growing array */
+/*
+** percentile and describe keep their values in a quantile accumulator (bounded memory);
+** stdev, cv and describe keep Welford's running mean and sum of squares; gini, hhi and
+** topk_share need every value, in a growing array.
+*/
 struct agg {
     struct sd_qacc *q;
     double *x;
     size_t n, cap;
     double p;
     sqlite3_int64 k;
-    double mean, m2; /* Welford, for describe */
+    double mean, m2;
     uint64_t count;
     int bad; /* an argument error was already reported */
 };
@@ -48,12 +52,22 @@ static struct agg *ctx(sqlite3_context *c)
     return sqlite3_aggregate_context(c, sizeof(struct agg));
 }
 
-static int add_value(struct agg *a, double v)
+static void welford(struct agg *a, double v)
 {
     a->count++;
     double d = v - a->mean;
     a->mean += d / (double)a->count;
     a->m2 += d * (v - a->mean);
+}
+
+static double sample_sd(const struct agg *a)
+{
+    return a->count > 1 ? sqrt(a->m2 / (double)(a->count - 1)) : NAN;
+}
+
+static int add_value(struct agg *a, double v)
+{
+    welford(a, v);
     if (!a->q && !(a->q = sd_qacc_new(SD_QACC_LIMIT, SD_SKETCH_ALPHA)))
         return -1;
     return sd_qacc_add(a->q, v);
@@ -118,6 +132,10 @@ static void step(sqlite3_context *c, int argc, sqlite3_value **argv)
         return;
     }
     double v = sqlite3_value_double(argv[0]);
+    if (k == K_STDEV || k == K_CV) {
+        welford(a, v);
+        return;
+    }
     if (k == K_DESCRIBE) {
         if (add_value(a, v) != 0)
             sqlite3_result_error_nomem(c);
@@ -170,6 +188,9 @@ static void put(char *buf, size_t cap, size_t *len, const char *key, double v)
 /* the value of 0-based rank r among n, exact or from the sketch */
 static double rank(struct sd_qacc *q, uint64_t n, double r)
 {
+    const double *x = sd_qacc_sorted(q);
+    if (x)
+        return x[(size_t)r];
     return sd_qacc_quantile(q, n > 1 ? r / (double)(n - 1) : 0);
 }
 
@@ -180,7 +201,7 @@ static void describe(sqlite3_context *c, struct agg *a)
     char buf[1024], key[16];
     size_t len = (size_t)snprintf(buf, sizeof buf, "{\"n\":%llu", (unsigned long long)a->count);
     uint64_t n = a->count;
-    double sd = n > 1 ? sqrt(a->m2 / (double)(n - 1)) : NAN;
+    double sd = sample_sd(a);
     put(buf, sizeof buf, &len, "mean", n ? a->mean : NAN);
     put(buf, sizeof buf, &len, "sd", sd);
     int boot = a->q && sd_qacc_exact(a->q) && n <= DESCRIBE_BOOT;
@@ -256,13 +277,11 @@ static void final(sqlite3_context *c)
             r = sd_qacc_quantile(a->q, a->p);
         break;
     case K_STDEV:
-        r = sd_stdev(a->x, a->n);
+        r = sample_sd(a);
         break;
-    case K_CV: {
-        double m = sd_mean(a->x, a->n);
-        r = m != 0 ? sd_stdev(a->x, a->n) / m : NAN;
+    case K_CV:
+        r = a->count && a->mean != 0 ? sample_sd(a) / a->mean : NAN;
         break;
-    }
     case K_GINI:
         r = sd_gini(a->x, a->n);
         break;

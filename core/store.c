@@ -21,7 +21,6 @@ struct cached {
 
 struct sd_store {
     sqlite3 *db;
-    int readonly;
     int in_batch;
     int hold; /* the batch is one transaction until flushed (imports) */
     int64_t batch_t0;
@@ -41,18 +40,18 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/*
-** Look at the file before SQLite does: its first 100 bytes are the database header (magic
-** string, then application_id as a big-endian 32-bit number at offset 68). Returns 1 when the
-** file is absent or empty (a new database), 0 when it is a sonde database or an SQLite one
-** still empty (checked later), -1 with err otherwise.
-*/
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int check_header(const char *path, uint32_t *app_id, int64_t *size, char *err, size_t errlen)
+/*
+** Look at the file before SQLite does: its first 100 bytes are the database header (magic
+** string, page size, page count). Returns 1 when the file is absent or empty (a new
+** database), 0 when it is an SQLite file of the size its header says (*size), -1 with err
+** otherwise. Whose file it is is asked through SQLite (see sd_store_open).
+*/
+static int check_header(const char *path, int64_t *size, char *err, size_t errlen)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
@@ -72,7 +71,6 @@ static int check_header(const char *path, uint32_t *app_id, int64_t *size, char 
     fclose(f);
     if (got < sizeof h || memcmp(h, "SQLite format 3", 16) != 0)
         return fail(err, errlen, "%s: not a sonde database (not an SQLite file at all)", path);
-    *app_id = be32(h + 68);
     *size = (int64_t)sb.st_size;
     /* the page count in the header is valid when the change counter matches offset 92 */
     uint32_t page = (uint32_t)h[16] << 8 | h[17];
@@ -87,19 +85,8 @@ static int check_header(const char *path, uint32_t *app_id, int64_t *size, char 
     return 0;
 }
 
-static int count_tables(sqlite3 *db, int *n, char *err, size_t errlen)
-{
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        *n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return fail(err, errlen, "%s", sqlite3_errmsg(db));
-    return 0;
-}
-
-static int pragma_int(sqlite3 *db, const char *sql, uint32_t *v)
+/* The one integer sql returns; 0, or -1 (sqlite3_errmsg says why). */
+static int one_int(sqlite3 *db, const char *sql, uint32_t *v)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -143,6 +130,15 @@ static int quick_check(sqlite3 *db, char *err, size_t errlen)
     return rc;
 }
 
+static int open_db(const char *path, int flags, sqlite3 **db, char *err, size_t errlen)
+{
+    if (sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return fail(err, errlen, "%s: %s", path, *db ? sqlite3_errmsg(*db) : "cannot open");
+    sqlite3_busy_timeout(*db, 10000); /* wait for another writer's commit */
+    sqlite3_extended_result_codes(*db, 1);
+    return 0;
+}
+
 struct sd_store *sd_store_open(const char *path, int readonly, char *err, size_t errlen)
 {
     /* SQLite counts every allocation under a global mutex unless told not to: a tenth of
@@ -153,9 +149,8 @@ struct sd_store *sd_store_open(const char *path, int readonly, char *err, size_t
         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         configured = 1;
     }
-    uint32_t app = 0;
     int64_t size = 0;
-    int fresh = check_header(path, &app, &size, err, errlen);
+    int fresh = check_header(path, &size, err, errlen);
     if (fresh < 0)
         return NULL;
     if (fresh && readonly) {
@@ -167,7 +162,6 @@ struct sd_store *sd_store_open(const char *path, int readonly, char *err, size_t
         fail(err, errlen, "out of memory");
         return NULL;
     }
-    s->readonly = readonly;
     /*
     ** A file that looks foreign or broken is first opened read-only, so that nothing (not even
     ** the switch to WAL, which rewrites the header) can change it before it has been checked.
@@ -175,20 +169,15 @@ struct sd_store *sd_store_open(const char *path, int readonly, char *err, size_t
     int had[2] = {1, 1};
     if (!fresh)
         side_files(path, 0, had);
-    int flags = SQLITE_OPEN_NOMUTEX |
-                (fresh ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY);
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        fail(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+    if (open_db(path, fresh ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,
+                &s->db, err, errlen) != 0)
         goto bad;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
-    sqlite3_extended_result_codes(s->db, 1);
     if (!fresh) {
-        int n = 0;
+        uint32_t app = 0, n = 0;
         /* read through SQLite, not from the file: in WAL mode the newest header may still
            be in the -wal file */
-        if (pragma_int(s->db, "PRAGMA application_id", &app) != 0 ||
-            count_tables(s->db, &n, err, errlen) != 0) {
+        if (one_int(s->db, "PRAGMA application_id", &app) != 0 ||
+            one_int(s->db, "SELECT count(*) FROM sqlite_schema", &n) != 0) {
             fail(err, errlen, "%s: not a usable sonde database (%s)", path, sqlite3_errmsg(s->db));
             goto bad;
         }
@@ -218,13 +207,8 @@ struct sd_store *sd_store_open(const char *path, int readonly, char *err, size_t
         if (!readonly) {
             sqlite3_close_v2(s->db);
             s->db = NULL;
-            if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-                SQLITE_OK) {
-                fail(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+            if (open_db(path, SQLITE_OPEN_READWRITE, &s->db, err, errlen) != 0)
                 goto bad;
-            }
-            sqlite3_busy_timeout(s->db, 10000);
-            sqlite3_extended_result_codes(s->db, 1);
         }
     }
     /*

@@ -30,7 +30,8 @@ local eps = {}
 for _, p in ipairs(profiles.demo) do
     io.stdout:write(string.format("mock provider %-8s %s  %s\n", p.name, srv.url(p.name), p.doc))
     eps[#eps + 1] = endpoint.new { adapter = "openai_compat", base_url = srv.url(p.name),
-        model_entry = { id = p.model, canonical = p.model }, label = p.name .. "/" .. p.model }
+        model_entry = { id = p.model, canonical = p.model }, provider = p.name,
+        label = p.name .. "/" .. p.model }
 end
 io.stdout:write("\nprobing each with 32 streaming requests, 16 at a time, 128-token prompts, " ..
     "max_tokens 256 ...\n\n")

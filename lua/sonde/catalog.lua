@@ -6,6 +6,7 @@
 -- price (a tiered entry keeps its first tier, flagged as such).
 local cjson = require "cjson"
 local files = require "sonde.files"
+local store = require "sonde.store"
 
 local M = {}
 
@@ -55,18 +56,6 @@ local function judge(pin, pout, flags)
     return out[1], out[2]
 end
 
-local function features_json(f)
-    local keys = {}
-    for k in pairs(f) do
-        keys[#keys + 1] = k
-    end
-    table.sort(keys)
-    local parts = {}
-    for _, k in ipairs(keys) do
-        parts[#parts + 1] = string.format("%q:%s", k, tostring(f[k]))
-    end
-    return "{" .. table.concat(parts, ",") .. "}"
-end
 
 -- LiteLLM: one entry per key; chat models only.
 local function litellm(doc)
@@ -101,7 +90,7 @@ local function litellm(doc)
                 price_in = pin, price_out = pout, context = math.tointeger(context),
                 max_output = math.tointeger(num(e.max_output_tokens)),
                 price_url = type(e.source) == "string" and e.source or nil,
-                features = features_json {
+                features = store.features_json {
                     tools = e.supports_function_calling == true,
                     reasoning = e.supports_reasoning == true,
                     json = e.supports_response_schema == true,
@@ -140,7 +129,7 @@ local function openrouter(doc)
             model = M.canonical(e.id), price_in = pin, price_out = pout,
             context = math.tointeger(context), max_output = math.tointeger(
                 num(top.max_completion_tokens)),
-            features = features_json {
+            features = store.features_json {
                 tools = params.tools == true, reasoning = params.reasoning == true,
                 json = params.response_format == true or params.structured_outputs == true,
             },
@@ -176,9 +165,7 @@ function M.import(st, path, format, as_of)
     as_of = as_of or name:match("(%d%d%d%d%-%d%d%-%d%d)") or os.date("!%Y-%m-%d")
     local db = st.db
     return st:atomically(function()
-        local import_id = db:insert("INSERT INTO imports (kind, format, file, name, " ..
-            "imported_at) VALUES ('catalog', ?, ?, ?, ?)", format, path, name,
-            os.date("!%Y-%m-%dT%H:%M:%SZ"))
+        local import_id = st:new_import("catalog", format, path, name)
         local listed, flagged = 0, 0
         for _, e in ipairs(list) do
             local so = st:service_object(e.provider, e.model, e.variant)
@@ -197,8 +184,7 @@ function M.import(st, path, format, as_of)
                 listed = listed + 1
             end
         end
-        db:insert("UPDATE imports SET rows = ?, skipped = 0, flagged = ? WHERE id = ?", #list,
-            flagged, import_id)
+        st:finish_import(import_id, #list, 0, flagged)
         return { id = import_id, entries = #list, listed = listed, flagged = flagged }
     end)
 end

@@ -101,7 +101,8 @@ end
 -- An endpoint: an adapter, one of its models, and everything needed to send requests.
 -- spec: { adapter = table|name, model = canonical name or provider id (or model_entry = a
 --         model table for an endpoint no adapter lists), base_url = override,
---         auth_env = override, label = text }
+--         auth_env = override, label = text, provider = who serves it (default: the
+--         adapter's name; a generic adapter's endpoint says which host it is) }
 function M.new(spec)
     local ad = type(spec.adapter) == "table" and spec.adapter or M.adapter(spec.adapter)
     local model = spec.model_entry or ad.models[spec.model]
@@ -130,7 +131,7 @@ function M.new(spec)
     local hooks = ad.hooks or {}
     local ep = {
         label = spec.label or (ad.name .. "/" .. (model.canonical or model.id)),
-        provider = ad.name,
+        provider = spec.provider or ad.name,
         model = model,
         adapter = ad,
         proto = proto,

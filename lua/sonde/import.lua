@@ -6,59 +6,13 @@
 -- which then leaves nothing behind.
 local cjson = require "cjson"
 local files = require "sonde.files"
+local utc = require "sonde.utc"
 
 local M = {}
 
 -- The fields a log row can carry, and their types.
 M.FIELDS = { ts = "time", model = "text", provider = "text", task = "text",
     input_tokens = "count", output_tokens = "count", latency_ms = "number", status = "text" }
-
--- Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
--- days_from_civil): plain arithmetic, so no time zone of this machine gets in.
-local function days(y, m, d)
-    y = m <= 2 and y - 1 or y
-    local era = (y >= 0 and y or y - 399) // 400
-    local yoe = y - era * 400
-    local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
-    local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-end
-
--- "2023-11-16 18:17:03.9799600", "2024-05-10T00:00:00.009930+00:00", "...Z", or a number
--- (seconds). Times without a zone are taken as UTC. Returns Unix seconds, or nil.
-function M.parse_time(s)
-    if type(s) == "number" then
-        return s
-    end
-    s = tostring(s)
-    local n = tonumber(s)
-    if n then
-        return n
-    end
-    local y, mo, d, h, mi, sec, rest = s:match(
-        "^(%d%d%d%d)-(%d%d)-(%d%d)[T ](%d%d):(%d%d):(%d%d%.?%d*)(.*)$")
-    if not y then
-        y, mo, d = s:match("^(%d%d%d%d)-(%d%d)-(%d%d)$")
-        if not y then
-            return nil
-        end
-        h, mi, sec, rest = 0, 0, "0", ""
-    end
-    local off = 0
-    if rest ~= "" and rest ~= "Z" then
-        local sign, oh, om = rest:match("^([+-])(%d%d):?(%d%d)$")
-        if not sign then
-            return nil
-        end
-        off = (tonumber(oh) * 3600 + tonumber(om) * 60) * (sign == "+" and 1 or -1)
-    end
-    mo, d = tonumber(mo), tonumber(d)
-    if mo < 1 or mo > 12 or d < 1 or d > 31 then
-        return nil
-    end
-    return days(tonumber(y), mo, d) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 +
-        tonumber(sec) - off
-end
 
 -- CSV records (RFC 4180: quoted fields, "" inside quotes, CRLF or LF, a last line without
 -- a newline). Yields fields, and the line the record starts on.
@@ -120,7 +74,7 @@ local function check(field, v)
         return nil
     end
     if kind == "time" then
-        local t = M.parse_time(v)
+        local t = utc.parse(v)
         if not t then
             return nil, string.format("%s '%s' is not a time", field, tostring(v))
         end
@@ -237,9 +191,7 @@ function M.log(st, path, opts)
         rows = rows + 1
     end
     return st:atomically(function()
-        import_id = db:insert("INSERT INTO imports (kind, format, file, name, imported_at) " ..
-            "VALUES ('log', ?, ?, ?, ?)", opts.format, path, opts.name or name,
-            os.date("!%Y-%m-%dT%H:%M:%SZ"))
+        import_id = st:new_import("log", opts.format, path, opts.name or name)
         if fmt.kind == "csv" then
             local header, index
             for fields, line in M.csv_records(text) do
@@ -281,8 +233,7 @@ function M.log(st, path, opts)
                 end
             end
         end
-        db:insert("UPDATE imports SET rows = ?, skipped = ?, flagged = 0 WHERE id = ?", rows,
-            skipped, import_id)
+        st:finish_import(import_id, rows, skipped, 0)
         return { id = import_id, rows = rows, skipped = skipped, file = path }
     end)
 end
@@ -295,9 +246,7 @@ function M.endpoint_stats(st, path)
     local canonical = require("sonde.catalog").canonical
     local db = st.db
     return st:atomically(function()
-        local import_id = db:insert("INSERT INTO imports (kind, format, file, name, " ..
-            "imported_at) VALUES ('stats', 'endpoint-stats', ?, ?, ?)", path, name,
-            os.date("!%Y-%m-%dT%H:%M:%SZ"))
+        local import_id = st:new_import("stats", "endpoint-stats", path, name)
         local header, index, n = nil, {}, 0
         local want = { "source", "provider", "model", "latency_ms_p50", "throughput_tps_p50" }
         for fields, line in M.csv_records(text) do
@@ -336,8 +285,7 @@ function M.endpoint_stats(st, path)
                 n = n + 1
             end
         end
-        db:insert("UPDATE imports SET rows = ?, skipped = 0, flagged = 0 WHERE id = ?", n,
-            import_id)
+        st:finish_import(import_id, n, 0, 0)
         return { id = import_id, rows = n }
     end)
 end

@@ -6,6 +6,7 @@
 -- in its own transaction), and the rows sonde writes. The README documents every table.
 local core = require "sonde.store.core"
 local probe = require "sonde.probe"
+local utc = require "sonde.utc"
 
 local M = { null = core.null }
 
@@ -108,9 +109,6 @@ M.VERSION = #M.migrations
 local Store = {}
 Store.__index = Store
 
-local function now_iso()
-    return os.date("!%Y-%m-%dT%H:%M:%SZ")
-end
 
 local function user_version(db)
     local _, rows = db:query("PRAGMA user_version")
@@ -230,34 +228,34 @@ function Store:listing(so_id, source, l)
     end
     self.db:insert("INSERT INTO listings (service_object_id, seen_at, source, price_in, " ..
         "price_out, price_date, price_url, context, max_output, features, flags, import_id) " ..
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", so_id, l.seen_at or now_iso(), source,
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", so_id, l.seen_at or utc.now(), source,
         l.price_in, l.price_out, l.price_date, l.price_url, l.context, l.max_output, l.features,
         l.flags, l.import_id)
     return true
+end
+
+-- Feature flags as the JSON text listings keep: keys sorted, so that the same flags give
+-- the same text and no change is seen where there is none.
+function M.features_json(f)
+    local keys = {}
+    for k in pairs(f) do
+        keys[#keys + 1] = k
+    end
+    table.sort(keys)
+    local parts = {}
+    for _, k in ipairs(keys) do
+        parts[#parts + 1] = string.format("%q:%s", k, tostring(f[k]))
+    end
+    return "{" .. table.concat(parts, ",") .. "}"
 end
 
 -- The service object of an endpoint (see sonde.endpoint), with what its adapter lists for
 -- it (price, context, max output, features) noted as a listing when that changed.
 function M.note_endpoint(st, ep)
     local m = ep.model
-    -- the generic adapter serves any host: its provider is the host
-    local provider = ep.adapter.name == "openai-compat" and
-        (ep.base_url:match("^%a+://([^/]+)") or ep.base_url) or ep.provider
-    local so = st:service_object(provider, m.canonical or m.id, m.id)
+    local so = st:service_object(ep.provider, m.canonical or m.id, m.id)
     local price = m.price or {}
-    local features
-    if m.features then
-        local keys = {}
-        for k in pairs(m.features) do
-            keys[#keys + 1] = k
-        end
-        table.sort(keys) -- the same text for the same flags, so that no change is seen
-        local parts = {}
-        for _, k in ipairs(keys) do
-            parts[#parts + 1] = string.format("%q:%s", k, tostring(m.features[k]))
-        end
-        features = "{" .. table.concat(parts, ",") .. "}"
-    end
+    local features = m.features and M.features_json(m.features)
     if not (m.price or m.context or m.max_output or features) then
         return so -- nothing is listed
     end
@@ -267,16 +265,28 @@ function M.note_endpoint(st, ep)
     return so
 end
 
+-- An import of kind ('log', 'catalog', 'stats') and format from file; returns its id.
+-- finish_import records what it held.
+function Store:new_import(kind, format, file, name)
+    return self.db:insert("INSERT INTO imports (kind, format, file, name, imported_at) " ..
+        "VALUES (?, ?, ?, ?, ?)", kind, format, file, name, utc.now())
+end
+
+function Store:finish_import(id, rows, skipped, flagged)
+    self.db:insert("UPDATE imports SET rows = ?, skipped = ?, flagged = ? WHERE id = ?", rows,
+        skipped, flagged, id)
+end
+
 -- A new run; written at once, so that a run that dies still shows.
 function Store:start_run(command, settings_json, version)
     local id = self.db:insert("INSERT INTO runs (started_at, command, settings, " ..
-        "sonde_version) VALUES (?, ?, ?, ?)", now_iso(), command, settings_json, version)
+        "sonde_version) VALUES (?, ?, ?, ?)", utc.now(), command, settings_json, version)
     self.db:flush()
     return id
 end
 
 function Store:end_run(id, stopped)
-    self.db:insert("UPDATE runs SET ended_at = ?, stopped = ? WHERE id = ?", now_iso(),
+    self.db:insert("UPDATE runs SET ended_at = ?, stopped = ? WHERE id = ?", utc.now(),
         stopped and 1 or 0, id)
     self.db:flush()
 end

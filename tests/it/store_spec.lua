@@ -136,7 +136,8 @@ describe("sonde probe --db", function()
     it("answers sonde sql with the statistics functions, as a table, CSV and JSON", function()
         local db = dir .. "/a.db"
         local sql = "SELECT endpoint, count(*) n, percentile(ttft_ms, 0.5) p50, " ..
-            "median(ttft_ms) med FROM requests GROUP BY endpoint"
+            "median(ttft_ms) med, stdev(ttft_ms) sd, cv(ttft_ms) cv, gini(ttft_ms) g " ..
+            "FROM requests GROUP BY endpoint"
         local t, rc = sh(string.format("%s sql --db %s --format json %q", BIN, db, sql))
         assert.are.equal(0, rc, t)
         local r = cjson.decode((t:gsub("rc=%d+%s*$", "")))[1]
@@ -147,9 +148,13 @@ describe("sonde probe --db", function()
         for i, row in ipairs(ttfts) do
             xs[i] = row[1]
         end
-        assert.are.equal(require("sonde.stats").quantile(xs, 0.5), r.p50)
+        local stats = require "sonde.stats"
+        assert.are.equal(stats.quantile(xs, 0.5), r.p50)
+        assert(math.abs(stats.stdev(xs) - r.sd) < 1e-9 * r.sd)
+        assert(math.abs(stats.cv(xs) - r.cv) < 1e-9 * r.cv)
+        assert(math.abs(stats.gini(xs) - r.g) < 1e-12)
         local csv = sh(string.format("%s sql --db %s --format csv %q", BIN, db, sql))
-        assert.truthy(csv:find("^endpoint,n,p50,med\r\n"), csv)
+        assert.truthy(csv:find("^endpoint,n,p50,med,sd,cv,g\r\n"), csv)
         local tab = sh(string.format("%s sql --db %s %q", BIN, db, sql))
         assert.truthy(tab:find("(1 row)", 1, true), tab)
         local bad, rc2 = sh(string.format("%s sql --db %s %q", BIN, db, "SELECT nope FROM runs"))

@@ -81,10 +81,11 @@ local function endpoints(opts, pos)
         if opts.protocol ~= ad.protocol then
             ad = endpoint.with_protocol(ad, opts.protocol)
         end
+        local host = opts.base_url:match("^%a+://([^/]+)") or opts.base_url
         eps[1] = endpoint.new { adapter = ad, base_url = opts.base_url,
             model_entry = { id = opts.model, canonical = opts.model },
-            auth_env = opts.api_key_env,
-            label = opts.model .. "@" .. (opts.base_url:match("^%a+://([^/]+)") or opts.base_url) }
+            auth_env = opts.api_key_env, provider = host,
+            label = opts.model .. "@" .. host }
     end
     for _, p in ipairs(pos) do
         local prov, model = p:match("^([^/]+)/(.+)$")

@@ -7,6 +7,7 @@ local cli = require "sonde.cli"
 local stats = require "sonde.stats"
 local store = require "sonde.store"
 local tabular = require "sonde.tabular"
+local utc = require "sonde.utc"
 
 local M = {}
 
@@ -61,20 +62,8 @@ local function since_time(text)
     if text:match("^%d+%.?%d*[smhd]$") then
         return os.time() - span(text, "--since")
     end
-    local y, mo, d, rest = text:match("^(%d%d%d%d)-(%d%d)-(%d%d)(.*)$")
-    if not y then
-        cli.usage_error("--since '" .. text .. "' is not a date (2026-12-01) or a span (7d)")
-    end
-    local h, mi, s = rest:match("^[T ](%d%d):(%d%d):?(%d*)Z?$")
-    if rest ~= "" and not h then
-        cli.usage_error("--since '" .. text .. "': the time must look like T08:00:00Z")
-    end
-    -- the text is UTC: os.time reads a table as local time, so take the offset off
-    local t = { year = tonumber(y), month = tonumber(mo), day = tonumber(d),
-        hour = tonumber(h) or 0, min = tonumber(mi) or 0, sec = tonumber(s) or 0 }
-    local here = os.time(t)
-    local utc = os.time(os.date("!*t", here))
-    return here + (here - utc)
+    return utc.parse(text) or cli.usage_error("--since '" .. text .. "' is not a time " ..
+        "(2026-12-01, 2026-12-01T08:00:00Z) or a span (7d)")
 end
 
 local function groups(opts)
