@@ -363,35 +363,42 @@ void sd_sketch_free(struct sd_sketch *s)
     free(s);
 }
 
-/* Make room for index k; past the bucket limit the lowest buckets fold into one. */
+/* Room for len counts (len <= SKETCH_MAX_BUCKETS); the counts already held stay. */
+static int reserve(struct side *d, uint32_t len)
+{
+    if (len <= d->cap)
+        return 0;
+    uint32_t cap = d->cap ? d->cap : 64;
+    while (cap < len)
+        cap *= 2;
+    uint64_t *n = realloc(d->counts, cap * sizeof *n);
+    if (!n)
+        return -1;
+    d->counts = n;
+    d->cap = cap;
+    return 0;
+}
+
+/*
+** Add c to bucket k, making room for it. Past SKETCH_MAX_BUCKETS the lowest buckets fold
+** into one: the high end, where latency tails are, keeps its accuracy.
+*/
 static int side_add(struct side *d, int64_t k, uint64_t c)
 {
     if (d->len == 0) {
-        if (!d->counts) {
-            d->cap = 64;
-            d->counts = calloc(d->cap, sizeof *d->counts);
-            if (!d->counts)
-                return -1;
-        }
+        if (reserve(d, 1) != 0)
+            return -1;
         d->lo = k;
         d->len = 1;
+        d->counts[0] = 0;
     }
     if (k < d->lo) {
-        int64_t need = (d->lo - k) + d->len;
-        if (need > SKETCH_MAX_BUCKETS) {
+        if ((d->lo - k) + d->len > SKETCH_MAX_BUCKETS) {
             k = d->lo; /* folded into the lowest kept bucket */
         } else {
             uint32_t shift = (uint32_t)(d->lo - k);
-            if (d->len + shift > d->cap) {
-                uint32_t cap = d->cap;
-                while (cap < d->len + shift)
-                    cap *= 2;
-                uint64_t *n = realloc(d->counts, cap * sizeof *n);
-                if (!n)
-                    return -1;
-                d->counts = n;
-                d->cap = cap;
-            }
+            if (reserve(d, d->len + shift) != 0)
+                return -1;
             memmove(d->counts + shift, d->counts, d->len * sizeof *d->counts);
             memset(d->counts, 0, shift * sizeof *d->counts);
             d->lo = k;
@@ -399,16 +406,15 @@ static int side_add(struct side *d, int64_t k, uint64_t c)
         }
     }
     if (k >= d->lo + (int64_t)d->len) {
-        uint32_t len = (uint32_t)(k - d->lo + 1);
+        int64_t len = k - d->lo + 1;
         if (len > SKETCH_MAX_BUCKETS) {
-            /* keep the high end (where latency tails are): fold the lowest buckets */
-            uint32_t drop = len - SKETCH_MAX_BUCKETS;
+            int64_t drop = len - SKETCH_MAX_BUCKETS;
             uint64_t folded = 0;
-            for (uint32_t i = 0; i < drop && i < d->len; i++)
+            for (int64_t i = 0; i < drop && i < d->len; i++)
                 folded += d->counts[i];
             if (drop < d->len) {
-                memmove(d->counts, d->counts + drop, (d->len - drop) * sizeof *d->counts);
-                d->len -= drop;
+                memmove(d->counts, d->counts + drop, (size_t)(d->len - drop) * sizeof *d->counts);
+                d->len -= (uint32_t)drop;
             } else {
                 d->len = 1;
                 d->counts[0] = 0;
@@ -417,18 +423,10 @@ static int side_add(struct side *d, int64_t k, uint64_t c)
             d->counts[0] += folded;
             len = SKETCH_MAX_BUCKETS;
         }
-        if (len > d->cap) {
-            uint32_t cap = d->cap;
-            while (cap < len)
-                cap *= 2;
-            uint64_t *n = realloc(d->counts, cap * sizeof *n);
-            if (!n)
-                return -1;
-            d->counts = n;
-            d->cap = cap;
-        }
-        memset(d->counts + d->len, 0, (len - d->len) * sizeof *d->counts);
-        d->len = len;
+        if (reserve(d, (uint32_t)len) != 0)
+            return -1;
+        memset(d->counts + d->len, 0, ((size_t)len - d->len) * sizeof *d->counts);
+        d->len = (uint32_t)len;
     }
     d->counts[k - d->lo] += c;
     d->total += c;
