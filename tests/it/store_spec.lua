@@ -111,7 +111,7 @@ describe("sonde probe --db", function()
         local run = query(db, "SELECT command, ended_at IS NOT NULL, stopped FROM runs")
         assert.are.same({ "probe", 1, 0 }, run[1])
         local so = query(db, "SELECT provider, model, variant FROM service_objects")
-        assert.are.same({ srv.url("quick"):match("//([^/]+)"), "quick", "quick" }, so[1])
+        assert.are.same({ srv.url("quick"):match("//(.+)/v1$"), "quick", "quick" }, so[1])
     end)
 
     it("keeps a failure's class, HTTP status, Retry-After and raw error body", function()

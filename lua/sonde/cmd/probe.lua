@@ -81,7 +81,10 @@ local function endpoints(opts, pos)
         if opts.protocol ~= ad.protocol then
             ad = endpoint.with_protocol(ad, opts.protocol)
         end
-        local host = opts.base_url:match("^%a+://([^/]+)") or opts.base_url
+        -- where it is served: host and path, without the scheme and the API version
+        -- (http://127.0.0.1:8089/swift/v1 -> 127.0.0.1:8089/swift), so that two endpoints
+        -- on one host stay two service objects
+        local host = opts.base_url:gsub("^%a+://", ""):gsub("/+$", ""):gsub("/v%d+$", "")
         eps[1] = endpoint.new { adapter = ad, base_url = opts.base_url,
             model_entry = { id = opts.model, canonical = opts.model },
             auth_env = opts.api_key_env, provider = host,

@@ -234,7 +234,7 @@ local function as_csv(keys, gs)
     for _, g in ipairs(gs) do
         for _, m in ipairs(M.metrics) do
             local d = g.metrics[m]
-            if d then
+            if d and d.n > 0 then
                 local row = {}
                 for i, k in ipairs(keys) do
                     row[i] = g.key[k]
