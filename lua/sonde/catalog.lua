@@ -163,7 +163,6 @@ function M.import(st, path, format, as_of)
         return a.entry < b.entry
     end)
     as_of = as_of or name:match("(%d%d%d%d%-%d%d%-%d%d)") or os.date("!%Y-%m-%d")
-    local db = st.db
     return st:atomically(function()
         local import_id = st:new_import("catalog", format, path, name)
         local listed, flagged = 0, 0
@@ -172,8 +171,7 @@ function M.import(st, path, format, as_of)
             if #e.flags > 0 then
                 flagged = flagged + 1
                 for _, why in ipairs(e.flags) do
-                    db:insert("INSERT INTO import_issues (import_id, entry, problem, action) " ..
-                        "VALUES (?, ?, ?, 'flagged')", import_id, e.entry, why)
+                    st:import_issue(import_id, nil, e.entry, why, "flagged")
                 end
             end
             if st:listing(so, format, { seen_at = as_of, price_in = e.price_in,

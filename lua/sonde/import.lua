@@ -161,8 +161,7 @@ function M.log(st, path, opts)
             error(string.format("%s:%d: %s; nothing was imported", name, row, why), 0)
         end
         skipped = skipped + 1
-        db:insert("INSERT INTO import_issues (import_id, row, problem, action) VALUES " ..
-            "(?, ?, ?, 'skipped')", import_id, row, why)
+        st:import_issue(import_id, row, nil, why, "skipped")
     end
     local function put(row, get)
         local vals = {}

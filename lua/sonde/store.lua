@@ -272,6 +272,13 @@ function Store:new_import(kind, format, file, name)
         "VALUES (?, ?, ?, ?, ?)", kind, format, file, name, utc.now())
 end
 
+-- A defect found by import id: at a row of the file or in a named entry, and what was done
+-- about it ('skipped' or 'flagged').
+function Store:import_issue(id, row, entry, problem, action)
+    self.db:insert("INSERT INTO import_issues (import_id, row, entry, problem, action) " ..
+        "VALUES (?, ?, ?, ?, ?)", id, row, entry, problem, action)
+end
+
 function Store:finish_import(id, rows, skipped, flagged)
     self.db:insert("UPDATE imports SET rows = ?, skipped = ?, flagged = ? WHERE id = ?", rows,
         skipped, flagged, id)
